@@ -1,0 +1,168 @@
+#include "autoconfig.h"
+
+#include "event.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "json.h"
+
+static const char *const kinds[] = {
+	"message.user", "message.assistant", "message.system", "thinking",
+	"tool.call", "tool.result", "decision", "provider.info", "compaction",
+};
+
+bool event_kind_valid(const char *kind)
+{
+	if (!kind)
+		return false;
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (!strcmp(kind, kinds[i]))
+			return true;
+	return false;
+}
+
+static bool json_is(const char *text, enum json_type t)
+{
+	if (!text)
+		return true;
+	struct json_object *v = pj_parse(text, strlen(text));
+	bool ok = v && json_object_is_type(v, t);
+	json_object_put(v);
+	return ok;
+}
+
+int event_check(const struct kato_event *ev, const char **why)
+{
+	if (ev->struct_size < offsetof(struct kato_event, post_tokens) + sizeof ev->post_tokens) {
+		*why = "event struct too small";
+		return -1;
+	}
+	if (!event_kind_valid(ev->kind)) {
+		*why = "unknown event kind";
+		return -1;
+	}
+	if (!ev->event_id || !*ev->event_id) {
+		*why = "missing event_id";
+		return -1;
+	}
+	const char *k = ev->kind;
+	if ((!strncmp(k, "message.", 8) || !strcmp(k, "thinking")) && !ev->content) {
+		*why = "message without content";
+		return -1;
+	}
+	if ((!strcmp(k, "tool.call") || !strcmp(k, "tool.result")) && !ev->tool_call_id) {
+		*why = "tool event without tool_call_id";
+		return -1;
+	}
+	if (!strcmp(k, "decision") && (!ev->decision_id || !ev->summary || !ev->status)) {
+		*why = "decision without id, summary or status";
+		return -1;
+	}
+	if (!json_is(ev->input_json, json_type_object) || !json_is(ev->metadata_json, json_type_object)) {
+		*why = "input_json or metadata_json is not a JSON object";
+		return -1;
+	}
+	if (!json_is(ev->basis_event_ids_json, json_type_array)) {
+		*why = "basis_event_ids_json is not a JSON array";
+		return -1;
+	}
+	return 0;
+}
+
+static void key(struct buf *b, const char *k)
+{
+	buf_addc(b, ',');
+	json_add_str(b, k);
+	buf_addc(b, ':');
+}
+
+static void str_field(struct buf *b, const char *k, const char *v)
+{
+	if (!v)
+		return;
+	key(b, k);
+	json_add_str(b, v);
+}
+
+/* A field holding JSON text from the plugin, re-serialised canonically. */
+static void json_field(struct buf *b, const char *k, const char *text)
+{
+	if (!text)
+		return;
+	struct json_object *v = pj_parse(text, strlen(text));
+	if (!v)
+		return;
+	key(b, k);
+	json_add_value(b, v);
+	json_object_put(v);
+}
+
+void event_to_json(const struct kato_event *ev, const char *provider,
+		   const char *session_id, int64_t raw_cursor, struct buf *b)
+{
+	const char *k = ev->kind;
+	buf_adds(b, "{\"eventId\":");
+	json_add_str(b, ev->event_id);
+	str_field(b, "provider", provider);
+	str_field(b, "sessionId", session_id);
+	key(b, "timestamp");
+	json_add_str(b, ev->timestamp ? ev->timestamp : "");
+	str_field(b, "kind", k);
+	str_field(b, "turnId", ev->turn_id);
+	key(b, "source");
+	buf_adds(b, "{\"providerEventType\":");
+	json_add_str(b, ev->provider_event_type ? ev->provider_event_type : "");
+	str_field(b, "providerEventId", ev->provider_event_id);
+	if (raw_cursor >= 0)
+		buf_printf(b, ",\"rawCursor\":{\"kind\":\"byte-offset\",\"value\":%" PRId64 "}", raw_cursor);
+	buf_addc(b, '}');
+
+	if (!strncmp(k, "message.", 8)) {
+		str_field(b, "role", k + 8);
+		str_field(b, "content", ev->content);
+		str_field(b, "model", ev->model);
+		str_field(b, "phase", ev->phase);
+	} else if (!strcmp(k, "thinking")) {
+		str_field(b, "content", ev->content);
+	} else if (!strcmp(k, "tool.call")) {
+		str_field(b, "toolCallId", ev->tool_call_id);
+		str_field(b, "name", ev->name ? ev->name : "unknown");
+		str_field(b, "description", ev->description);
+		json_field(b, "input", ev->input_json);
+	} else if (!strcmp(k, "tool.result")) {
+		str_field(b, "toolCallId", ev->tool_call_id);
+		key(b, "result");
+		json_add_str(b, ev->result ? ev->result : "");
+		if (ev->flags & KATO_EVENT_ERROR)
+			buf_adds(b, ",\"isError\":true");
+	} else if (!strcmp(k, "decision")) {
+		str_field(b, "decisionId", ev->decision_id);
+		str_field(b, "decisionKey", ev->decision_key ? ev->decision_key : "");
+		str_field(b, "summary", ev->summary);
+		str_field(b, "status", ev->status);
+		str_field(b, "decidedBy", ev->decided_by ? ev->decided_by : "");
+		if (ev->basis_event_ids_json)
+			json_field(b, "basisEventIds", ev->basis_event_ids_json);
+		else
+			buf_adds(b, ",\"basisEventIds\":[]");
+		json_field(b, "metadata", ev->metadata_json);
+	} else if (!strcmp(k, "provider.info")) {
+		str_field(b, "content", ev->content ? ev->content : "");
+		str_field(b, "subtype", ev->subtype);
+		str_field(b, "level", ev->level);
+	} else if (!strcmp(k, "compaction")) {
+		str_field(b, "content", ev->content);
+		str_field(b, "trigger", ev->trigger);
+		if (ev->pre_tokens > 0)
+			buf_printf(b, ",\"preTokens\":%" PRId64, ev->pre_tokens);
+		if (ev->post_tokens > 0)
+			buf_printf(b, ",\"postTokens\":%" PRId64, ev->post_tokens);
+	}
+	/* kato's own marks, after the reference's fields */
+	if (ev->flags & KATO_EVENT_SIDECHAIN)
+		buf_adds(b, ",\"isSidechain\":true");
+	if (ev->flags & KATO_EVENT_INJECTED)
+		buf_adds(b, ",\"isInjected\":true");
+	buf_addc(b, '}');
+}

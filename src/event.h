@@ -1,0 +1,26 @@
+/* event: canonical events (ref §2.1 ConversationEvent) as stored JSON. */
+#ifndef KATO_EVENT_H
+#define KATO_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "kato/provider.h"
+
+/* Is `kind` one of the canonical kinds? */
+bool event_kind_valid(const char *kind);
+
+/* Check that an event from a plugin is usable: a known kind, an event id,
+ * the fields its kind requires, and JSON-valued fields that parse as the
+ * right type. On failure returns -1 and sets *why to a static string. */
+int event_check(const struct kato_event *ev, const char **why);
+
+/* Append ev as one line of the reference's ConversationEvent JSON (no
+ * newline): eventId, provider, sessionId, timestamp, kind, turnId, source,
+ * then the kind's fields, then kato's marks "isSidechain": true and
+ * "isInjected": true when those flags are set. `raw_cursor` < 0 leaves source.rawCursor out. */
+void event_to_json(const struct kato_event *ev, const char *provider,
+		   const char *session_id, int64_t raw_cursor, struct buf *out);
+
+#endif

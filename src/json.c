@@ -1,0 +1,114 @@
+#include "autoconfig.h"
+
+#include "json.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <string.h>
+
+#include "text.h"
+
+void json_add_strn(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	buf_reserve(b, n + 2);
+	buf_addc(b, '"');
+	size_t run = 0, i = 0;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		char u[6];
+		size_t skip = 1;
+		if (c >= 0x80) {
+			uint32_t cp;
+			size_t len = utf8_decode(s + i, n - i, &cp);
+			if (len) {
+				i += len;
+				continue;
+			}
+			esc = "\xef\xbf\xbd";
+		} else if (c == '"') {
+			esc = "\\\"";
+		} else if (c == '\\') {
+			esc = "\\\\";
+		} else if (c < 0x20) {
+			switch (c) {
+			case '\b': esc = "\\b"; break;
+			case '\f': esc = "\\f"; break;
+			case '\n': esc = "\\n"; break;
+			case '\r': esc = "\\r"; break;
+			case '\t': esc = "\\t"; break;
+			default:
+				memcpy(u, "\\u00", 4);
+				u[4] = hex[c >> 4];
+				u[5] = hex[c & 15];
+				break;
+			}
+		} else {
+			i++;
+			continue;
+		}
+		buf_add(b, s + run, i - run);
+		if (esc)
+			buf_adds(b, esc);
+		else
+			buf_add(b, u, 6);
+		i += skip;
+		run = i;
+	}
+	buf_add(b, s + run, n - run);
+	buf_addc(b, '"');
+}
+
+void json_add_str(struct buf *b, const char *s)
+{
+	json_add_strn(b, s, strlen(s));
+}
+
+void json_add_value(struct buf *b, struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		buf_adds(b, "null");
+		break;
+	case json_type_boolean:
+		buf_adds(b, json_object_get_boolean(v) ? "true" : "false");
+		break;
+	case json_type_int:
+		buf_printf(b, "%" PRId64, json_object_get_int64(v));
+		break;
+	case json_type_double:
+		/* json-c keeps the number's original text when it parsed it */
+		buf_adds(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		break;
+	case json_type_string:
+		json_add_strn(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		break;
+	case json_type_array: {
+		size_t n = json_object_array_length(v);
+		buf_addc(b, '[');
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				buf_addc(b, ',');
+			json_add_value(b, json_object_array_get_idx(v, i));
+		}
+		buf_addc(b, ']');
+		break;
+	}
+	case json_type_object: {
+		bool first = true;
+		buf_addc(b, '{');
+		json_object_object_foreach(v, key, val)
+		{
+			if (!first)
+				buf_addc(b, ',');
+			first = false;
+			json_add_str(b, key);
+			buf_addc(b, ':');
+			json_add_value(b, val);
+		}
+		buf_addc(b, '}');
+		break;
+	}
+	}
+}

@@ -1,0 +1,46 @@
+/* plugin: find, load and check provider plugins (.so files). */
+#ifndef KATO_PLUGIN_H
+#define KATO_PLUGIN_H
+
+#include <stddef.h>
+
+#include "kato/provider.h"
+
+struct plugin {
+	char *path;
+	const struct kato_provider_desc *desc;
+	void *handle;
+};
+
+struct plugin_set {
+	struct plugin *v;
+	size_t n;
+	/* one line per plugin that was skipped: "<file>: <reason>" */
+	char **errors;
+	size_t nerrors;
+};
+
+/* The directories searched, in order, as a malloc'd NULL-terminated array
+ * of malloc'd strings: each entry of $KATO_PROVIDER_PATH (colon-separated),
+ * $XDG_DATA_HOME/kato/providers (or ~/.local/share/...), then the
+ * compiled-in PROVIDERDIR. */
+char **plugin_search_path(void);
+void plugin_free_path(char **dirs);
+
+/* Load one .so. Returns 0 and fills *out, or -1 with a reason in *why
+ * (malloc'd). Never dlcloses a plugin that passed its checks. */
+int plugin_load(const char *path, struct plugin *out, char **why);
+
+/* Load every *.so in the search path, sorted by name within each
+ * directory; a provider name seen before is skipped with an error. Each
+ * skip is logged as one warning line. */
+void plugin_load_all(struct plugin_set *set);
+/* Same, for an explicit list of directories. */
+void plugin_load_dirs(struct plugin_set *set, char *const *dirs);
+const struct plugin *plugin_find(const struct plugin_set *set, const char *name);
+/* Which plugin reads `path`, and how; NULL if none. */
+const struct plugin *plugin_for_path(const struct plugin_set *set, const char *path,
+				     enum kato_feed *feed);
+void plugin_set_free(struct plugin_set *set);
+
+#endif
