@@ -1,0 +1,615 @@
+#include "autoconfig.h"
+
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "paths.h"
+
+/* Prepared statements, indexed by enum stmt. */
+enum stmt {
+	ST_SESSION_GET, ST_SESSION_ADD, ST_EVENT_ADD, ST_FILE_GET, ST_FILE_PUT,
+	ST_FILE_DEL, ST_COUNT_ADD, ST_SESSION_TS, ST_N
+};
+
+static const char *const stmt_sql[ST_N] = {
+	[ST_SESSION_GET] = "SELECT id FROM sessions WHERE provider=?1 AND psid=?2",
+	[ST_SESSION_ADD] = "INSERT INTO sessions(kato_id, provider, psid) VALUES(?1,?2,?3)",
+	[ST_EVENT_ADD] = "INSERT OR IGNORE INTO events(session, fp, kind, ts, flags, json) "
+			 "VALUES(?1,?2,?3,?4,?5,?6)",
+	[ST_FILE_GET] = "SELECT provider, psid, session, dev, ino, size, offset, head_len, head, "
+			"marker_len, marker, state FROM files WHERE path=?1",
+	[ST_FILE_PUT] = "INSERT OR REPLACE INTO files(path, provider, psid, session, dev, ino, size, "
+			"offset, head_len, head, marker_len, marker, state) "
+			"VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+	[ST_FILE_DEL] = "DELETE FROM files WHERE path=?1",
+	[ST_COUNT_ADD] = "INSERT INTO counts(provider, type, n) VALUES(?1,?2,?3) "
+			 "ON CONFLICT(provider, type) DO UPDATE SET n = n + excluded.n",
+	[ST_SESSION_TS] = "UPDATE sessions SET first_ts = CASE WHEN first_ts IS NULL OR ?2 < first_ts "
+			  "THEN ?2 ELSE first_ts END, last_ts = CASE WHEN last_ts IS NULL OR ?2 > last_ts "
+			  "THEN ?2 ELSE last_ts END WHERE id=?1",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_N];
+	bool readonly;
+};
+
+/* Schema version 1. Later versions add steps to `migrations`. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE sessions ("
+	" id INTEGER PRIMARY KEY,"
+	" kato_id TEXT NOT NULL UNIQUE,"
+	" provider TEXT NOT NULL,"
+	" psid TEXT NOT NULL,"
+	" parent_psid TEXT, title TEXT, cwd TEXT, model TEXT, started_at TEXT,"
+	" first_ts TEXT, last_ts TEXT,"
+	" UNIQUE(provider, psid));"
+	"CREATE TABLE events ("
+	" seq INTEGER PRIMARY KEY,"
+	" session INTEGER NOT NULL REFERENCES sessions(id),"
+	" fp BLOB NOT NULL UNIQUE,"
+	" kind TEXT NOT NULL,"
+	" ts TEXT,"
+	" flags INTEGER NOT NULL DEFAULT 0,"
+	" json TEXT NOT NULL);"
+	"CREATE INDEX events_session ON events(session, seq);"
+	"CREATE TABLE files ("
+	" path TEXT PRIMARY KEY,"
+	" provider TEXT NOT NULL, psid TEXT, session INTEGER,"
+	" dev INTEGER, ino INTEGER, size INTEGER, offset INTEGER,"
+	" head_len INTEGER, head BLOB, marker_len INTEGER, marker BLOB, state BLOB);"
+	"CREATE TABLE counts ("
+	" provider TEXT NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL,"
+	" PRIMARY KEY(provider, type));",
+};
+#define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
+
+static int set_err(char **err, const char *what, const char *detail)
+{
+	if (err) {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
+		*err = buf_take(&b);
+	}
+	return -1;
+}
+
+static int exec(struct store *s, const char *sql)
+{
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int migrate(struct store *s, char **err)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return set_err(err, "cannot read schema version", sqlite3_errmsg(s->db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > N_MIGRATIONS) {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "store schema version %d is newer than this kato understands (%d); "
+			       "upgrade kato", version, N_MIGRATIONS);
+		set_err(err, b.p, NULL);
+		buf_free(&b);
+		return -1;
+	}
+	if (version == N_MIGRATIONS)
+		return 0;
+	if (s->readonly)
+		return set_err(err, "store needs a schema upgrade; run katod or kato import once", NULL);
+	if (exec(s, "BEGIN IMMEDIATE") < 0)
+		return set_err(err, "cannot start migration", sqlite3_errmsg(s->db));
+	for (int v = version; v < N_MIGRATIONS; v++) {
+		if (exec(s, migrations[v]) < 0) {
+			set_err(err, "schema migration failed", sqlite3_errmsg(s->db));
+			exec(s, "ROLLBACK");
+			return -1;
+		}
+	}
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version=%d", N_MIGRATIONS);
+	if (exec(s, sql) < 0 || exec(s, "COMMIT") < 0) {
+		set_err(err, "schema migration failed", sqlite3_errmsg(s->db));
+		exec(s, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+int store_open(const char *path, bool readonly, struct store **out, char **err)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	s->readonly = readonly;
+	if (!readonly) {
+		char *dir = xstrdup(path);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (paths_mkdir_p(dir, 0700) < 0) {
+				set_err(err, "cannot create store directory", strerror(errno));
+				free(dir);
+				free(s);
+				return -1;
+			}
+		}
+		free(dir);
+	} else if (access(path, R_OK) < 0) {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "no store at %s (%s); start katod or run kato import first", path,
+			   strerror(errno));
+		set_err(err, b.p, NULL);
+		buf_free(&b);
+		free(s);
+		return -1;
+	}
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		set_err(err, "cannot open store", s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		sqlite3_close(s->db);
+		free(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (!readonly) {
+		chmod(path, 0600); /* best effort: the directory is 0700 already */
+		if (exec(s, "PRAGMA journal_mode=WAL") < 0 || exec(s, "PRAGMA synchronous=NORMAL") < 0 ||
+		    exec(s, "PRAGMA foreign_keys=ON") < 0) {
+			set_err(err, "cannot configure store", sqlite3_errmsg(s->db));
+			store_close(s);
+			return -1;
+		}
+	}
+	if (migrate(s, err) < 0) {
+		store_close(s);
+		return -1;
+	}
+	if (!readonly) {
+		for (int i = 0; i < ST_N; i++) {
+			if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					       &s->st[i], NULL) != SQLITE_OK) {
+				set_err(err, "cannot prepare store statement", sqlite3_errmsg(s->db));
+				store_close(s);
+				return -1;
+			}
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST_N; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+const char *store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+int store_begin(struct store *s)
+{
+	return exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *s)
+{
+	return exec(s, "COMMIT");
+}
+
+void store_rollback(struct store *s)
+{
+	exec(s, "ROLLBACK");
+}
+
+/* Take a prepared statement, reset and unbound. */
+static sqlite3_stmt *stmt(struct store *s, enum stmt i)
+{
+	sqlite3_stmt *st = s->st[i];
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void uuid4(char out[37])
+{
+	unsigned char r[16];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, r, sizeof r) != (ssize_t)sizeof r) {
+		/* no urandom: fall back to SQLite's PRNG */
+		sqlite3_randomness(sizeof r, r);
+	}
+	if (fd >= 0)
+		close(fd);
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
+		 r[13], r[14], r[15]);
+}
+
+int store_session(struct store *s, const char *provider, const char *psid, int64_t *sid)
+{
+	sqlite3_stmt *st = stmt(s, ST_SESSION_GET);
+	bind_text(st, 1, provider);
+	bind_text(st, 2, psid);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*sid = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	char id[37];
+	uuid4(id);
+	st = stmt(s, ST_SESSION_ADD);
+	bind_text(st, 1, id);
+	bind_text(st, 2, provider);
+	bind_text(st, 3, psid);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	*sid = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_session_facts(struct store *s, int64_t sid, const struct kato_session_info *info)
+{
+	static const char *const cols[] = {"parent_psid", "title", "cwd", "model", "started_at"};
+	const char *vals[] = {info->parent_session_id, info->title, info->cwd, info->model, info->started_at};
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+		if (!vals[i])
+			continue;
+		char sql[96];
+		snprintf(sql, sizeof sql, "UPDATE sessions SET %s=?1 WHERE id=?2 AND %s IS NOT ?1", cols[i], cols[i]);
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+			return -1;
+		bind_text(st, 1, vals[i]);
+		sqlite3_bind_int64(st, 2, sid);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
+		    const char *kind, const char *timestamp, uint32_t flags,
+		    const char *json, int64_t *seq)
+{
+	sqlite3_stmt *st = stmt(s, ST_EVENT_ADD);
+	sqlite3_bind_int64(st, 1, sid);
+	sqlite3_bind_blob(st, 2, fp->b, sizeof fp->b, SQLITE_STATIC);
+	bind_text(st, 3, kind);
+	bind_text(st, 4, timestamp && *timestamp ? timestamp : NULL);
+	sqlite3_bind_int64(st, 5, flags);
+	sqlite3_bind_text(st, 6, json, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	*seq = sqlite3_changes(s->db) ? sqlite3_last_insert_rowid(s->db) : 0;
+	if (*seq && timestamp && *timestamp) {
+		st = stmt(s, ST_SESSION_TS);
+		sqlite3_bind_int64(st, 1, sid);
+		bind_text(st, 2, timestamp);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static void col_blob16(sqlite3_stmt *st, int i, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	const void *p = sqlite3_column_blob(st, i);
+	if (p && sqlite3_column_bytes(st, i) == 16)
+		memcpy(out, p, 16);
+}
+
+int store_get_file(struct store *s, const char *path, struct store_file *f)
+{
+	sqlite3_stmt *st = stmt(s, ST_FILE_GET);
+	bind_text(st, 1, path);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	memset(f, 0, sizeof *f);
+	f->path = xstrdup(path);
+	f->provider = col_dup(st, 0);
+	f->psid = col_dup(st, 1);
+	f->session = sqlite3_column_int64(st, 2);
+	f->dev = (uint64_t)sqlite3_column_int64(st, 3);
+	f->ino = (uint64_t)sqlite3_column_int64(st, 4);
+	f->size = sqlite3_column_int64(st, 5);
+	f->offset = sqlite3_column_int64(st, 6);
+	f->head_len = (uint32_t)sqlite3_column_int(st, 7);
+	col_blob16(st, 8, f->head);
+	f->marker_len = (uint32_t)sqlite3_column_int(st, 9);
+	col_blob16(st, 10, f->marker);
+	int n = sqlite3_column_bytes(st, 11);
+	if (n > 0) {
+		f->state = xmalloc((size_t)n);
+		memcpy(f->state, sqlite3_column_blob(st, 11), (size_t)n);
+		f->state_len = (size_t)n;
+	}
+	sqlite3_reset(st);
+	return 1;
+}
+
+int store_put_file(struct store *s, const struct store_file *f)
+{
+	sqlite3_stmt *st = stmt(s, ST_FILE_PUT);
+	bind_text(st, 1, f->path);
+	bind_text(st, 2, f->provider);
+	bind_text(st, 3, f->psid);
+	if (f->session)
+		sqlite3_bind_int64(st, 4, f->session);
+	sqlite3_bind_int64(st, 5, (int64_t)f->dev);
+	sqlite3_bind_int64(st, 6, (int64_t)f->ino);
+	sqlite3_bind_int64(st, 7, f->size);
+	sqlite3_bind_int64(st, 8, f->offset);
+	sqlite3_bind_int(st, 9, (int)f->head_len);
+	sqlite3_bind_blob(st, 10, f->head, 16, SQLITE_STATIC);
+	sqlite3_bind_int(st, 11, (int)f->marker_len);
+	sqlite3_bind_blob(st, 12, f->marker, 16, SQLITE_STATIC);
+	if (f->state_len)
+		sqlite3_bind_blob(st, 13, f->state, (int)f->state_len, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_forget_file(struct store *s, const char *path)
+{
+	sqlite3_stmt *st = stmt(s, ST_FILE_DEL);
+	bind_text(st, 1, path);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void store_file_free(struct store_file *f)
+{
+	free(f->path);
+	free(f->provider);
+	free(f->psid);
+	free(f->state);
+	memset(f, 0, sizeof *f);
+}
+
+int store_each_file(struct store *s, const char *provider,
+		    int (*cb)(void *ud, const char *path, const char *provider), void *ud)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT path, provider FROM files WHERE ?1 IS NULL OR provider=?1 ORDER BY path",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	bind_text(st, 1, provider);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cb(ud, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1)))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_count(struct store *s, const char *provider, const char *type, int64_t n)
+{
+	sqlite3_stmt *st = stmt(s, ST_COUNT_ADD);
+	bind_text(st, 1, provider);
+	bind_text(st, 2, type);
+	sqlite3_bind_int64(st, 3, n);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- reading ---- */
+
+#define SESSION_COLS                                                                   \
+	"SELECT s.id, s.kato_id, s.provider, s.psid, s.parent_psid, s.title, s.cwd, s.model, " \
+	"s.first_ts, s.last_ts, "                                                      \
+	"(SELECT substr(json_extract(e.json, '$.content'), 1, 200) FROM events e "     \
+	" WHERE e.session = s.id AND e.kind = 'message.user' AND (e.flags & 1) "       \
+	" ORDER BY e.seq LIMIT 1), "                                                   \
+	"(SELECT count(*) FROM events e WHERE e.session = s.id) FROM sessions s "
+
+static int session_rows(sqlite3_stmt *st, int (*cb)(void *, const struct store_session_row *), void *ud)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_session_row r = {
+			.id = sqlite3_column_int64(st, 0),
+			.kato_id = (const char *)sqlite3_column_text(st, 1),
+			.provider = (const char *)sqlite3_column_text(st, 2),
+			.psid = (const char *)sqlite3_column_text(st, 3),
+			.parent_psid = (const char *)sqlite3_column_text(st, 4),
+			.title = (const char *)sqlite3_column_text(st, 5),
+			.cwd = (const char *)sqlite3_column_text(st, 6),
+			.model = (const char *)sqlite3_column_text(st, 7),
+			.first_ts = (const char *)sqlite3_column_text(st, 8),
+			.last_ts = (const char *)sqlite3_column_text(st, 9),
+			.snippet = (const char *)sqlite3_column_text(st, 10),
+			.events = sqlite3_column_int64(st, 11),
+		};
+		if (cb(ud, &r))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_each_session(struct store *s, int (*cb)(void *ud, const struct store_session_row *r), void *ud)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, SESSION_COLS "ORDER BY coalesce(s.last_ts, ''), s.id", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
+	return session_rows(st, cb, ud);
+}
+
+int store_get_session(struct store *s, int64_t sid,
+		      int (*cb)(void *ud, const struct store_session_row *r), void *ud)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, SESSION_COLS "WHERE s.id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, sid);
+	return session_rows(st, cb, ud);
+}
+
+int store_find_session(struct store *s, const char *sel, int64_t *sid, char **err)
+{
+	/* "provider:id" narrows to one provider */
+	char *provider = NULL;
+	const char *id = sel;
+	const char *colon = strchr(sel, ':');
+	if (colon && colon != sel) {
+		provider = xstrndup(sel, (size_t)(colon - sel));
+		id = colon + 1;
+	}
+	sqlite3_stmt *st;
+	const char *sql =
+		"SELECT id, provider, psid, kato_id, "
+		" (kato_id = ?1 OR psid = ?1) AS exact FROM sessions "
+		"WHERE (?2 IS NULL OR provider = ?2) AND "
+		" (kato_id = ?1 OR psid = ?1 OR substr(kato_id, 1, length(?1)) = ?1 "
+		"  OR substr(psid, 1, length(?1)) = ?1) "
+		"ORDER BY exact DESC, id LIMIT 11";
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		free(provider);
+		return -1;
+	}
+	bind_text(st, 1, id);
+	bind_text(st, 2, provider);
+	int n = 0, exact = 0;
+	struct buf cands = BUF_INIT;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int is_exact = sqlite3_column_int(st, 4);
+		if (n == 0) {
+			*sid = sqlite3_column_int64(st, 0);
+			exact = is_exact;
+		} else if (exact && !is_exact) {
+			break; /* an exact match beats prefixes */
+		}
+		buf_printf(&cands, "%s  %s:%s\n", sqlite3_column_text(st, 3),
+			   sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
+		n++;
+	}
+	sqlite3_finalize(st);
+	free(provider);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		buf_free(&cands);
+		return -1;
+	}
+	if (n > 1) {
+		if (err)
+			*err = buf_take(&cands);
+		buf_free(&cands);
+		return 2;
+	}
+	buf_free(&cands);
+	return n;
+}
+
+int store_each_event(struct store *s, int64_t sid, int64_t after_seq,
+		     int (*cb)(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json),
+		     void *ud)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT seq, kind, flags, json FROM events WHERE session=?1 AND seq>?2 ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, sid);
+	sqlite3_bind_int64(st, 2, after_seq);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cb(ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+		       (uint32_t)sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3)))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_each_count(struct store *s, int (*cb)(void *ud, const char *provider, const char *type, int64_t n), void *ud)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT provider, type, n FROM counts ORDER BY provider, type", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cb(ud, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+		       sqlite3_column_int64(st, 2)))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int64_t scalar(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int store_totals(struct store *s, int64_t *sessions, int64_t *events, int64_t *files)
+{
+	*sessions = scalar(s, "SELECT count(*) FROM sessions");
+	*events = scalar(s, "SELECT count(*) FROM events");
+	*files = scalar(s, "SELECT count(*) FROM files");
+	return *sessions < 0 || *events < 0 || *files < 0 ? -1 : 0;
+}

@@ -1,0 +1,93 @@
+/* store: the SQLite database (WAL) holding sessions, events, file cursors
+ * and counters. One writer (katod or kato import); readers open it
+ * read-only and work whether or not the daemon runs. */
+#ifndef KATO_STORE_H
+#define KATO_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fingerprint.h"
+#include "kato/provider.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* Open (creating the file and its directory, and migrating the schema,
+ * unless read-only). Returns 0, or -1 with a malloc'd message in *err. */
+int store_open(const char *path, bool readonly, struct store **out, char **err);
+void store_close(struct store *s);
+/* The last SQLite error message, for logs. */
+const char *store_errmsg(struct store *s);
+
+/* Transactions: one batch of events and the cursor that produced them. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* Find or create the session (provider, provider session id); its row id
+ * goes to *sid. A new session gets a random UUID v4 as its kato id. */
+int store_session(struct store *s, const char *provider, const char *psid, int64_t *sid);
+/* Record session facts; NULL fields are left as they are. */
+int store_session_facts(struct store *s, int64_t sid, const struct kato_session_info *info);
+
+/* Add an event unless its fingerprint is already stored. *seq is the new
+ * event's sequence number, or 0 when it was a duplicate. */
+int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
+		    const char *kind, const char *timestamp, uint32_t flags,
+		    const char *json, int64_t *seq);
+
+/* Per-file cursor and identity. */
+struct store_file {
+	char *path;
+	char *provider;
+	char *psid; /* provider session id the file's events belong to */
+	int64_t session;
+	uint64_t dev, ino;
+	int64_t size;   /* size when the cursor was committed */
+	int64_t offset; /* bytes consumed: end of the last complete record */
+	uint32_t head_len, marker_len;
+	uint8_t head[16], marker[16];
+	void *state; /* parser state blob */
+	size_t state_len;
+};
+/* 1 and *f filled (caller frees with store_file_free), 0 if unknown, -1. */
+int store_get_file(struct store *s, const char *path, struct store_file *f);
+int store_put_file(struct store *s, const struct store_file *f);
+int store_forget_file(struct store *s, const char *path);
+void store_file_free(struct store_file *f);
+/* Every known file of `provider` (NULL: all): callback per path. */
+int store_each_file(struct store *s, const char *provider,
+		    int (*cb)(void *ud, const char *path, const char *provider), void *ud);
+
+/* Add n to the counter (provider, type): skipped records, format drift. */
+int store_count(struct store *s, const char *provider, const char *type, int64_t n);
+
+/* ---- reading ---- */
+struct store_session_row {
+	int64_t id;
+	const char *kato_id, *provider, *psid, *parent_psid, *title, *cwd, *model;
+	const char *first_ts, *last_ts, *snippet;
+	int64_t events;
+};
+/* Every session, oldest activity first. The row's strings are borrowed
+ * for the duration of the callback. */
+int store_each_session(struct store *s, int (*cb)(void *ud, const struct store_session_row *r), void *ud);
+/* Resolve a selector (kato id, provider session id, or a unique prefix of
+ * either, optionally "provider:id"). Returns 1 and *sid, 0 if none
+ * matched, 2 if ambiguous (*err lists candidates), -1 on error. */
+int store_find_session(struct store *s, const char *selector, int64_t *sid, char **err);
+int store_get_session(struct store *s, int64_t sid,
+		      int (*cb)(void *ud, const struct store_session_row *r), void *ud);
+/* Events of a session in sequence order from `after_seq` (exclusive). */
+int store_each_event(struct store *s, int64_t sid, int64_t after_seq,
+		     int (*cb)(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json),
+		     void *ud);
+/* Counters, optionally for one provider. */
+int store_each_count(struct store *s, int (*cb)(void *ud, const char *provider, const char *type, int64_t n), void *ud);
+/* Totals for status output. */
+int store_totals(struct store *s, int64_t *sessions, int64_t *events, int64_t *files);
+
+#endif

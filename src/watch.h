@@ -1,0 +1,38 @@
+/* watch: directory trees watched with the kernel's inotify API. One watch
+ * per directory (never per file); a new directory is watched and then
+ * scanned, so files created before its watch existed are still seen. */
+#ifndef KATO_WATCH_H
+#define KATO_WATCH_H
+
+#include <stdint.h>
+
+struct watch;
+
+/* What happened to a path (one of these per call). */
+enum watch_what {
+	WATCH_FILE,     /* a regular file was created, written, closed or moved in,
+			   or found by a scan */
+	WATCH_GONE,     /* a file was deleted or moved out */
+	WATCH_OVERFLOW, /* events were lost: rescan everything (path is NULL) */
+};
+
+/* Called for every file event; `tag` is the value given to watch_add_tree
+ * for the tree the path lies in. */
+typedef void (*watch_cb)(void *ud, enum watch_what what, const char *path, int tag);
+
+int watch_open(struct watch **out);
+void watch_close(struct watch *w);
+/* The inotify descriptor, for epoll (non-blocking, close-on-exec). */
+int watch_fd(const struct watch *w);
+/* Watch `dir` and every directory below it, reporting every regular file
+ * found through cb (WATCH_FILE). Directories already watched are not
+ * added twice. Returns 0, or -1 with errno (ENOENT: dir is missing;
+ * ENOSPC: fs.inotify.max_user_watches reached). */
+int watch_add_tree(struct watch *w, const char *dir, int tag, watch_cb cb, void *ud);
+/* Read and dispatch every queued event; returns 0 or -1. New directories
+ * are watched and scanned from here, reported through cb. */
+int watch_read(struct watch *w, watch_cb cb, void *ud);
+/* Number of directories watched. */
+int watch_count(const struct watch *w);
+
+#endif
