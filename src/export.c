@@ -1,0 +1,201 @@
+#include "autoconfig.h"
+
+#include "export.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "buf.h"
+#include "config.h"
+#include "frontmatter.h"
+#include "json.h"
+#include "markdown.h"
+
+struct collect {
+	FILE *out;
+	enum export_format fmt;
+	struct json_object **ev;
+	size_t n;
+	bool write_failed;
+};
+
+static int on_event(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json)
+{
+	struct collect *c = ud;
+	if (c->fmt == EXPORT_JSONL) {
+		/* everything, sub-agent lines marked "isSidechain" */
+		if (fputs(json, c->out) == EOF || fputc('\n', c->out) == EOF) {
+			c->write_failed = true;
+			return 1;
+		}
+		return 0;
+	}
+	/* Markdown is the main conversation, as the reference renders it */
+	if (flags & KATO_EVENT_SIDECHAIN)
+		return 0;
+	struct json_object *o = pj_parse(json, strlen(json));
+	if (!o)
+		return 0;
+	c->ev = xrealloc(c->ev, (c->n + 1) * sizeof *c->ev);
+	c->ev[c->n++] = o;
+	return 0;
+}
+
+struct session_facts {
+	char *psid, *provider, *title;
+};
+
+static int on_session(void *ud, const struct store_session_row *r)
+{
+	struct session_facts *f = ud;
+	f->psid = xstrdup(r->psid);
+	f->provider = xstrdup(r->provider);
+	f->title = r->title && *r->title ? xstrdup(r->title) : NULL;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted unique "<provider>.<model>" of the assistant messages, plus the
+ * user's participant name first when configured (ref §4.2). */
+static char **participants(struct json_object *const *ev, size_t n, const struct kato_config *cfg)
+{
+	char **v = xcalloc(n + 2, sizeof *v);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *kind = pj_str(ev[i], "kind");
+		if (!kind || strcmp(kind, "message.assistant"))
+			continue;
+		const char *model = pj_str(ev[i], "model");
+		const char *prov = pj_str(ev[i], "provider");
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s.%s", prov ? prov : "", model && *model ? model : "assistant");
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !strcmp(v[j], b.p);
+		if (dup)
+			buf_free(&b);
+		else
+			v[k++] = buf_take(&b);
+	}
+	qsort(v, k, sizeof *v, cmp_str);
+	if (cfg && cfg->frontmatter.add_participant_username) {
+		const char *name = cfg->frontmatter.default_participant_username;
+		if (!name || !*name)
+			name = getenv("USER");
+		if (!name || !*name)
+			name = getenv("USERNAME");
+		if (name && *name) {
+			struct buf b = BUF_INIT;
+			buf_adds(&b, "user.");
+			for (const char *p = name; *p; p++) {
+				char ch = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+				if (ch == ' ' || ch == '\t')
+					ch = '-';
+				if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-')
+					buf_addc(&b, ch);
+			}
+			memmove(v + 1, v, k * sizeof *v);
+			v[0] = buf_take(&b);
+			k++;
+		}
+	}
+	v[k] = NULL;
+	return v;
+}
+
+static char **event_kinds(struct json_object *const *ev, size_t n)
+{
+	char **v = xcalloc(n + 1, sizeof *v);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *kind = pj_str(ev[i], "kind");
+		bool dup = !kind;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !strcmp(v[j], kind);
+		if (!dup)
+			v[k++] = xstrdup(kind);
+	}
+	qsort(v, k, sizeof *v, cmp_str);
+	v[k] = NULL;
+	return v;
+}
+
+static void free_list(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int export_session(struct store *s, int64_t sid, enum export_format fmt,
+		   const struct kato_config *cfg, FILE *out, char **err)
+{
+	struct collect c = {.out = out, .fmt = fmt};
+	if (store_each_event(s, sid, 0, on_event, &c) < 0) {
+		*err = xstrdup(store_errmsg(s));
+		return -1;
+	}
+	if (c.write_failed) {
+		*err = xstrdup("write error");
+		return -1;
+	}
+	if (fmt == EXPORT_JSONL)
+		return 0;
+
+	struct session_facts facts = {0};
+	store_get_session(s, sid, on_session, &facts);
+	struct md_options o;
+	md_options_default(&o);
+	if (cfg) {
+		o.include_commentary = cfg->flags.include_commentary;
+		o.include_thinking = cfg->flags.include_thinking;
+		o.include_tool_calls = cfg->flags.include_tool_calls;
+		o.italicize_user = cfg->flags.italicize_user_messages;
+		o.include_system_events = cfg->flags.capture_include_system_events;
+	}
+	char *title = facts.title ? xstrdup(facts.title) : NULL;
+	if (!title) {
+		struct buf sn = BUF_INIT;
+		if (md_snippet(c.ev, c.n, &sn) == 0)
+			title = buf_take(&sn);
+		buf_free(&sn);
+	}
+	char **parts = participants(c.ev, c.n, cfg);
+	char **kinds = cfg && cfg->frontmatter.include_conversation_event_kinds ? event_kinds(c.ev, c.n) : NULL;
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	int64_t ms = (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
+	struct fm_fields fm = {
+		.title = title ? title : facts.psid,
+		.session_id = facts.psid,
+		.created_ms = ms,
+		.updated_ms = cfg && cfg->frontmatter.include_updated ? ms : -1,
+		.participants = (const char *const *)parts,
+		.recording_ids = NULL,
+		.event_kinds = (const char *const *)kinds,
+	};
+	bool with_fm = !cfg || cfg->frontmatter.include_frontmatter;
+	struct buf doc = BUF_INIT;
+	md_document(&o, with_fm ? &fm : NULL, c.ev, c.n, &doc);
+	int rc = 0;
+	if (fwrite(buf_str(&doc), 1, doc.len, out) != doc.len) {
+		*err = xstrdup("write error");
+		rc = -1;
+	}
+	buf_free(&doc);
+	free_list(parts);
+	free_list(kinds);
+	free(title);
+	free(facts.psid);
+	free(facts.provider);
+	free(facts.title);
+	for (size_t i = 0; i < c.n; i++)
+		json_object_put(c.ev[i]);
+	free(c.ev);
+	return rc;
+}

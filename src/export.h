@@ -1,0 +1,21 @@
+/* export: write a stored session as JSONL (ref §2.1 ConversationEvent
+ * lines) or Markdown (ref §4, default flags). */
+#ifndef KATO_EXPORT_H
+#define KATO_EXPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store.h"
+
+enum export_format { EXPORT_MARKDOWN, EXPORT_JSONL };
+
+struct markdown_settings;
+
+/* Write session `sid` to `out`. Markdown uses the feature flags and
+ * frontmatter settings of `cfg` (NULL: defaults). 0, or -1 with *err. */
+struct kato_config;
+int export_session(struct store *s, int64_t sid, enum export_format fmt,
+		   const struct kato_config *cfg, FILE *out, char **err);
+
+#endif
