@@ -1,0 +1,496 @@
+/* kato: the command-line interface. Reads the store directly (read-only)
+ * for sessions and export; imports files as a one-shot writer. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "export.h"
+#include "ingest.h"
+#include "json.h"
+#include "log.h"
+#include "paths.h"
+#include "plugin.h"
+#include "store.h"
+
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+	"kato " KATO_VERSION " - own your AI conversations\n"
+	"\n"
+	"Usage: kato <command> [options]\n"
+	"       kato --version\n"
+	"\n"
+	"Commands:\n"
+	"  import [--provider P] FILE...   read session log files into the store\n"
+	"  sessions [--json]               list the sessions in the store\n"
+	"  export SESSION [--format markdown|jsonl] [-o FILE|-]\n"
+	"                                  write one session (stdout by default)\n"
+	"  providers [--json]              list provider plugins and load errors\n"
+	"  help [COMMAND]                  show help for a command\n"
+	"\n"
+	"SESSION is a kato id, a provider session id, or a unique prefix of\n"
+	"either, optionally as PROVIDER:ID. The store is $XDG_STATE_HOME/kato/kato.db\n"
+	"(or $KATO_HOME/kato.db). The daemon is katod(8); see kato(1).\n";
+
+static const char import_help[] =
+	"Usage: kato import [--provider P] FILE...\n"
+	"\n"
+	"Read provider session logs into the store once and exit: for example logs\n"
+	"restored from a backup. Files already imported are read only from where\n"
+	"the last import stopped; nothing is stored twice. Commands typed in these\n"
+	"sessions are never executed.\n"
+	"\n"
+	"  -p, --provider P   parse every FILE with provider P (default: guess\n"
+	"                     from each file's name)\n"
+	"  -q, --quiet        print nothing but errors\n"
+	"  -h, --help         show this help\n";
+
+static const char sessions_help[] =
+	"Usage: kato sessions [--json]\n"
+	"\n"
+	"List every session in the store: kato id, provider, provider session id,\n"
+	"title, first and last event time, event count, working directory.\n"
+	"\n"
+	"  --json       one JSON object per session, one per line\n"
+	"  -h, --help   show this help\n";
+
+static const char export_help[] =
+	"Usage: kato export SESSION [--format markdown|jsonl] [-o FILE|-]\n"
+	"\n"
+	"Write one session from the store. SESSION is a kato id, a provider session\n"
+	"id, or a unique prefix of either (PROVIDER:ID narrows to one provider).\n"
+	"\n"
+	"  -f, --format F   markdown (default) or jsonl (one ConversationEvent per line)\n"
+	"  -o, --output F   write to file F instead of standard output ('-': stdout)\n"
+	"  -h, --help       show this help\n";
+
+static const char providers_help[] =
+	"Usage: kato providers [--json]\n"
+	"\n"
+	"List the provider plugins kato would load, with version, ABI and roots,\n"
+	"and every plugin that failed to load, with the reason.\n"
+	"Search path: $KATO_PROVIDER_PATH, $XDG_DATA_HOME/kato/providers, " PROVIDERDIR ".\n"
+	"\n"
+	"  --json       machine-readable output\n"
+	"  -h, --help   show this help\n";
+
+static int usage_error(const char *help, const char *what, const char *arg)
+{
+	fprintf(stderr, "kato: %s%s%s\n\n%s", what, arg ? ": " : "", arg ? arg : "", help);
+	return EXIT_USAGE;
+}
+
+static int fail(const char *what, const char *detail)
+{
+	fprintf(stderr, "kato: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+	return EXIT_FAILURE;
+}
+
+static int load_config(struct kato_config *cfg)
+{
+	char *path = config_default_path();
+	char *err = NULL;
+	int rc = config_load(path, cfg, &err);
+	free(path);
+	if (rc < 0) {
+		fprintf(stderr, "kato: invalid configuration: %s\n", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- import */
+
+static int cmd_import(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"provider", required_argument, NULL, 'p'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *provider = NULL;
+	bool quiet = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "p:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': provider = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h': fputs(import_help, stdout); return 0;
+		default: return usage_error(import_help, "invalid option for import", NULL);
+		}
+	}
+	if (optind >= argc)
+		return usage_error(import_help, "import needs at least one FILE", NULL);
+
+	struct plugin_set plugins = {0};
+	plugin_load_all(&plugins);
+	const struct plugin *forced = NULL;
+	if (provider && !(forced = plugin_find(&plugins, provider))) {
+		plugin_set_free(&plugins);
+		fprintf(stderr, "kato: no provider named '%s' (see kato providers)\n", provider);
+		return EXIT_FAILURE;
+	}
+	char *dbpath = paths_db_file();
+	struct store *store;
+	char *err = NULL;
+	if (store_open(dbpath, false, &store, &err) < 0) {
+		int rc = fail(err, NULL);
+		free(err);
+		free(dbpath);
+		plugin_set_free(&plugins);
+		return rc;
+	}
+	struct ingest in = {.store = store};
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int status = 0;
+	for (int i = optind; i < argc; i++) {
+		char *abs = realpath(argv[i], NULL);
+		if (!abs) {
+			fprintf(stderr, "kato: %s: %s\n", argv[i], strerror(errno));
+			status = EXIT_FAILURE;
+			continue;
+		}
+		enum kato_feed feed;
+		const struct plugin *p = forced ? forced : plugin_for_path(&plugins, abs, &feed);
+		if (!p) {
+			fprintf(stderr, "kato: %s: no provider recognises this file name; "
+					"name one with --provider\n", argv[i]);
+			status = EXIT_FAILURE;
+		} else if (ingest_file(&in, p, abs, INGEST_TAIL | INGEST_FLUSH) < 0) {
+			fprintf(stderr, "kato: %s: import failed (store error)\n", argv[i]);
+			status = EXIT_FAILURE;
+		}
+		free(abs);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (!quiet) {
+		const struct ingest_stats *st = &in.stats;
+		printf("imported %lld file(s), %.1f MB in %.2f s: %lld new event(s), %lld already stored",
+		       (long long)st->files, (double)st->bytes / 1e6, secs, (long long)st->events_new,
+		       (long long)st->events_dup);
+		if (st->bad || st->oversized || st->rejected)
+			printf(", skipped %lld bad line(s), %lld oversized line(s), %lld bad event(s)",
+			       (long long)st->bad, (long long)st->oversized, (long long)st->rejected);
+		printf("\n");
+	}
+	store_close(store);
+	free(dbpath);
+	plugin_set_free(&plugins);
+	return status;
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+static int open_readonly(struct store **s)
+{
+	char *dbpath = paths_db_file();
+	char *err = NULL;
+	int rc = store_open(dbpath, true, s, &err);
+	free(dbpath);
+	if (rc < 0) {
+		fail(err, NULL);
+		free(err);
+	}
+	return rc;
+}
+
+/* A one-line title: the session's own, else its first typed message. */
+static void title_of(const struct store_session_row *r, struct buf *out)
+{
+	const char *t = r->title && *r->title ? r->title : r->snippet ? r->snippet : "";
+	size_t n = 0;
+	for (const char *p = t; *p && n < 60; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if ((ch & 0xc0) != 0x80)
+			n++;
+		if (n > 60)
+			break;
+		buf_addc(out, ch == '\n' || ch == '\t' || ch == '\r' ? ' ' : (char)ch);
+	}
+}
+
+static int print_session(void *ud, const struct store_session_row *r)
+{
+	bool json = *(bool *)ud;
+	if (json) {
+		struct buf b = BUF_INIT;
+		buf_adds(&b, "{\"id\":");
+		json_add_str(&b, r->kato_id);
+		buf_adds(&b, ",\"provider\":");
+		json_add_str(&b, r->provider);
+		buf_adds(&b, ",\"providerSessionId\":");
+		json_add_str(&b, r->psid);
+		const char *keys[] = {"parentSessionId", "title", "snippet", "cwd", "model", "firstEventAt", "lastEventAt"};
+		const char *vals[] = {r->parent_psid, r->title, r->snippet, r->cwd, r->model, r->first_ts, r->last_ts};
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			if (!vals[i])
+				continue;
+			buf_printf(&b, ",\"%s\":", keys[i]);
+			json_add_str(&b, vals[i]);
+		}
+		buf_printf(&b, ",\"events\":%lld}\n", (long long)r->events);
+		fputs(b.p, stdout);
+		buf_free(&b);
+		return 0;
+	}
+	struct buf t = BUF_INIT;
+	title_of(r, &t);
+	printf("%.8s  %-7s %-36.36s %-20.20s %6lld  %s\n", r->kato_id, r->provider, r->psid,
+	       r->last_ts ? r->last_ts : "-", (long long)r->events, buf_str(&t));
+	buf_free(&t);
+	return 0;
+}
+
+static int cmd_sessions(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	bool json = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h': fputs(sessions_help, stdout); return 0;
+		default: return usage_error(sessions_help, "invalid option for sessions", NULL);
+		}
+	}
+	if (optind < argc)
+		return usage_error(sessions_help, "unexpected argument", argv[optind]);
+	struct store *s;
+	if (open_readonly(&s) < 0)
+		return EXIT_FAILURE;
+	if (!json)
+		printf("%-8s  %-7s %-36s %-20s %6s  %s\n", "ID", "PROVIDER", "SESSION", "LAST EVENT", "EVENTS", "TITLE");
+	int rc = store_each_session(s, print_session, &json);
+	store_close(s);
+	return rc < 0 ? fail("cannot list sessions", NULL) : 0;
+}
+
+/* ---------------------------------------------------------------- export */
+
+static int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	enum export_format fmt = EXPORT_MARKDOWN;
+	const char *output = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
+				fmt = EXPORT_MARKDOWN;
+			else if (!strcmp(optarg, "jsonl"))
+				fmt = EXPORT_JSONL;
+			else
+				return usage_error(export_help, "--format must be 'markdown' or 'jsonl', got", optarg);
+			break;
+		case 'o': output = optarg; break;
+		case 'h': fputs(export_help, stdout); return 0;
+		default: return usage_error(export_help, "invalid option for export", NULL);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error(export_help, "export needs exactly one SESSION", NULL);
+	const char *sel = argv[optind];
+	struct kato_config cfg;
+	if (load_config(&cfg) < 0)
+		return EXIT_FAILURE;
+	struct store *s;
+	if (open_readonly(&s) < 0) {
+		config_free(&cfg);
+		return EXIT_FAILURE;
+	}
+	int64_t sid;
+	char *err = NULL;
+	int found = store_find_session(s, sel, &sid, &err);
+	int status = 0;
+	if (found == 0) {
+		fprintf(stderr, "kato: no session matches '%s' (list them with kato sessions)\n", sel);
+		status = EXIT_FAILURE;
+	} else if (found == 2) {
+		fprintf(stderr, "kato: '%s' matches several sessions; give more of the id:\n%s", sel, err);
+		status = EXIT_FAILURE;
+	} else if (found < 0) {
+		status = fail("cannot read the store", store_errmsg(s));
+	}
+	free(err);
+	err = NULL;
+	if (status == 0) {
+		FILE *out = stdout;
+		char *tmp = NULL;
+		if (output && strcmp(output, "-")) {
+			struct buf t = BUF_INIT;
+			buf_printf(&t, "%s.tmp-XXXXXX", output);
+			tmp = buf_take(&t);
+			int fd = mkstemp(tmp);
+			if (fd < 0 || !(out = fdopen(fd, "w"))) {
+				status = fail(output, strerror(errno));
+				free(tmp);
+				tmp = NULL;
+				out = NULL;
+			}
+		}
+		if (out && export_session(s, sid, fmt, &cfg, out, &err) < 0) {
+			status = fail("export failed", err);
+		}
+		if (tmp) {
+			bool ok = status == 0 && fflush(out) == 0 && fsync(fileno(out)) == 0;
+			if (fclose(out) != 0)
+				ok = false;
+			if (ok && rename(tmp, output) < 0) {
+				status = fail(output, strerror(errno));
+				ok = false;
+			}
+			if (!ok) {
+				unlink(tmp);
+				if (!status)
+					status = fail(output, "write failed");
+			}
+			free(tmp);
+		} else if (out && fflush(out) != 0) {
+			status = fail("write failed", strerror(errno));
+		}
+	}
+	free(err);
+	store_close(s);
+	config_free(&cfg);
+	return status;
+}
+
+/* ---------------------------------------------------------------- providers */
+
+static int cmd_providers(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	bool json = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h': fputs(providers_help, stdout); return 0;
+		default: return usage_error(providers_help, "invalid option for providers", NULL);
+		}
+	}
+	int saved = log_get_level();
+	log_set_level(LOG_ERROR + 1); /* errors are listed below, not logged */
+	struct plugin_set set = {0};
+	plugin_load_all(&set);
+	log_set_level(saved);
+	for (size_t i = 0; i < set.n; i++) {
+		const struct kato_provider_desc *d = set.v[i].desc;
+		if (json) {
+			struct buf b = BUF_INIT;
+			buf_adds(&b, "{\"name\":");
+			json_add_str(&b, d->name);
+			buf_adds(&b, ",\"version\":");
+			json_add_str(&b, d->version ? d->version : "");
+			buf_printf(&b, ",\"abi\":\"%u.%u\",\"path\":", d->abi_major, d->abi_minor);
+			json_add_str(&b, set.v[i].path);
+			buf_adds(&b, "}\n");
+			fputs(b.p, stdout);
+			buf_free(&b);
+		} else {
+			printf("%-10s %-10s ABI %u.%u  %s\n", d->name, d->version ? d->version : "?",
+			       d->abi_major, d->abi_minor, set.v[i].path);
+			if (d->description)
+				printf("           %s\n", d->description);
+		}
+	}
+	for (size_t i = 0; i < set.nerrors; i++) {
+		if (json) {
+			struct buf b = BUF_INIT;
+			buf_adds(&b, "{\"error\":");
+			json_add_str(&b, set.errors[i]);
+			buf_adds(&b, "}\n");
+			fputs(b.p, stdout);
+			buf_free(&b);
+		} else {
+			printf("not loaded: %s\n", set.errors[i]);
+		}
+	}
+	if (!json && set.n == 0)
+		printf("no provider plugins found (search path: $KATO_PROVIDER_PATH, "
+		       "$XDG_DATA_HOME/kato/providers, " PROVIDERDIR ")\n");
+	plugin_set_free(&set);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{"import", cmd_import, import_help},
+	{"sessions", cmd_sessions, sessions_help},
+	{"export", cmd_export, export_help},
+	{"providers", cmd_providers, providers_help},
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	log_set_ident("kato");
+	if (argc < 2) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("kato %s\n", KATO_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "help")) {
+		if (argc < 3) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		const struct command *c = find_command(argv[2]);
+		if (!c)
+			return usage_error(usage_text, "unknown command", argv[2]);
+		fputs(c->help, stdout);
+		return 0;
+	}
+	const struct command *c = find_command(cmd);
+	if (!c)
+		return usage_error(usage_text, "unknown command", cmd);
+	return c->run(argc - 1, argv + 1);
+}

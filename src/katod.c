@@ -1,0 +1,596 @@
+/* katod: the kato daemon. One thread, one epoll loop over the inotify
+ * descriptor, a signalfd and a timerfd that is armed only while something
+ * is pending (an idle flush, or the next safety sweep).
+ *
+ * Daemon state, all owned by main() and passed down as `struct daemon`:
+ * the config, the loaded plugins, the store, the watcher, the roots (one
+ * per provider root directory, tagged by index), and the pending files
+ * (touched recently: their tail is read after TAIL_MS of quiet and held-back
+ * records are flushed after FLUSH_MS). */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "ingest.h"
+#include "log.h"
+#include "paths.h"
+#include "plugin.h"
+#include "store.h"
+#include "watch.h"
+
+/* After this long without changes, an unterminated last line is read if
+ * it is complete JSON ... */
+#define TAIL_MS 500
+/* ... and after this long, records a plugin held back (a streamed message
+ * that might still change) are released. */
+#define FLUSH_MS 10000
+/* Safety sweep: stat every known file in case inotify missed something
+ * (NFS, mmap writers, a lost overflow). */
+#define SWEEP_MS (5 * 60 * 1000)
+
+struct root {
+	char *dir;
+	const struct plugin *plugin;
+	bool watched;
+};
+
+struct pending_file {
+	char *path;
+	int root;
+	int64_t due_ms;  /* act when the clock passes this */
+	unsigned flags;  /* what to do then: INGEST_TAIL, then INGEST_FLUSH */
+};
+
+struct daemon {
+	struct kato_config cfg;
+	char *config_path;
+	struct plugin_set plugins;
+	struct store *store;
+	struct ingest in;
+	struct watch *watch;
+	struct root *roots;
+	size_t nroots;
+	struct pending_file *pending; /* touched: read tail / flush when quiet */
+	size_t npending;
+	struct pending_file *dirty; /* changed in this inotify drain */
+	size_t ndirty;
+	int timer_fd;
+	int64_t next_sweep_ms;
+	bool backfilling; /* files found at start-up: history, not live */
+	bool stop;
+};
+
+static const char usage_text[] =
+	"Usage: katod [--foreground] [--config FILE] [--verbose]\n"
+	"\n"
+	"The kato daemon: watches the provider session directories, keeps every\n"
+	"conversation event in the store ($XDG_STATE_HOME/kato/kato.db, or\n"
+	"$KATO_HOME/kato.db) and follows new lines as they are written.\n"
+	"\n"
+	"  -f, --foreground   stay in the foreground and log to stderr\n"
+	"  -c, --config FILE  read FILE instead of $XDG_CONFIG_HOME/kato/config.yaml\n"
+	"  -v, --verbose      log debug messages too\n"
+	"  -h, --help         show this help\n"
+	"  -V, --version      show the version\n"
+	"\n"
+	"Signals: SIGTERM or SIGINT finish the current batch and exit 0; SIGHUP\n"
+	"reloads the configuration. See katod(8).\n";
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------- systemd */
+
+/* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void notify(const char *msg)
+{
+	const char *sock = getenv("NOTIFY_SOCKET");
+	if (!sock || (sock[0] != '/' && sock[0] != '@') || strlen(sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	memcpy(sa.sun_path, sock, strlen(sock));
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sock));
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+		log_debug("sd_notify failed: %s", strerror(errno));
+	close(fd);
+}
+
+/* ---------------------------------------------------------------- files */
+
+static void arm_timer(struct daemon *d)
+{
+	int64_t due = d->next_sweep_ms;
+	for (size_t i = 0; i < d->npending; i++)
+		if (d->pending[i].due_ms < due)
+			due = d->pending[i].due_ms;
+	int64_t wait = due - now_ms();
+	if (wait < 1)
+		wait = 1;
+	struct itimerspec its = {.it_value = {wait / 1000, (wait % 1000) * 1000000}};
+	timerfd_settime(d->timer_fd, 0, &its, NULL);
+}
+
+/* Add path to a list, or reset its due time and flags if it is there. */
+static void list_put(struct pending_file **list, size_t *n, const char *path, int root,
+		     int64_t due, unsigned flags)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (!strcmp((*list)[i].path, path)) {
+			(*list)[i].due_ms = due;
+			(*list)[i].flags = flags;
+			return;
+		}
+	}
+	*list = xrealloc(*list, (*n + 1) * sizeof **list);
+	(*list)[(*n)++] = (struct pending_file){xstrdup(path), root, due, flags};
+}
+
+/* Look at the file again once it has been quiet: first its tail, later a
+ * flush. */
+static void mark_pending(struct daemon *d, const char *path, int root, unsigned flags)
+{
+	int64_t wait = flags & INGEST_FLUSH ? FLUSH_MS - TAIL_MS : TAIL_MS;
+	list_put(&d->pending, &d->npending, path, root, now_ms() + wait, flags);
+}
+
+/* Read what is new in one file of root `root` (flags: INGEST_*), and
+ * schedule the next look: the tail after TAIL_MS, a flush after FLUSH_MS. */
+static void read_file(struct daemon *d, const char *path, int root, unsigned flags)
+{
+	const struct plugin *p = d->roots[root].plugin;
+	if (KATO_FEED_MODE(p->desc->match_path(path)) == KATO_FEED_NONE)
+		return;
+	int64_t before = d->in.stats.events_new;
+	int rc = ingest_file(&d->in, p, path, flags);
+	if (rc < 0) {
+		log_error("%s: could not store what was read; will retry shortly", path);
+		mark_pending(d, path, root, INGEST_TAIL);
+		return;
+	}
+	int64_t added = d->in.stats.events_new - before;
+	if (added)
+		log_debug("%s: %lld new event(s)", path, (long long)added);
+	if (rc == INGEST_GONE || (flags & INGEST_FLUSH))
+		return;
+	mark_pending(d, path, root, flags & INGEST_TAIL ? INGEST_TAIL | INGEST_FLUSH : INGEST_TAIL);
+}
+
+static void on_watch(void *ud, enum watch_what what, const char *path, int root);
+
+/* Watch and scan every root that exists; returns how many are watched. */
+static size_t watch_roots(struct daemon *d)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->nroots; i++) {
+		struct root *r = &d->roots[i];
+		if (watch_add_tree(d->watch, r->dir, (int)i, on_watch, d) < 0) {
+			if (!r->watched || errno != ENOENT)
+				log_info("%s root %s: %s; it is checked again at the next sweep",
+					 r->plugin->desc->name, r->dir, strerror(errno));
+			r->watched = false;
+			continue;
+		}
+		if (!r->watched)
+			log_info("watching %s root %s", r->plugin->desc->name, r->dir);
+		r->watched = true;
+		n++;
+	}
+	return n;
+}
+
+static void on_watch(void *ud, enum watch_what what, const char *path, int root)
+{
+	struct daemon *d = ud;
+	switch (what) {
+	case WATCH_FILE:
+		if (d->backfilling)
+			read_file(d, path, root, INGEST_TAIL);
+		else
+			list_put(&d->dirty, &d->ndirty, path, root, 0, 0);
+		break;
+	case WATCH_GONE:
+		log_debug("%s: removed (its events stay in the store)", path);
+		break;
+	case WATCH_OVERFLOW:
+		log_warn("inotify queue overflowed: rescanning every root");
+		store_count(d->store, "katod", "inotify-overflow", 1);
+		watch_roots(d);
+		break;
+	}
+}
+
+/* The safety sweep: every known file is examined (stat + two small
+ * hashes); missing roots are tried again. */
+struct sweep {
+	struct daemon *d;
+	char **paths;
+	int *roots;
+	size_t n;
+};
+
+static int root_of(struct daemon *d, const char *path, const char *provider)
+{
+	for (size_t i = 0; i < d->nroots; i++) {
+		size_t n = strlen(d->roots[i].dir);
+		if (!strcmp(d->roots[i].plugin->desc->name, provider) && !strncmp(path, d->roots[i].dir, n) &&
+		    path[n] == '/')
+			return (int)i;
+	}
+	return -1;
+}
+
+static int sweep_one(void *ud, const char *path, const char *provider)
+{
+	struct sweep *s = ud;
+	int root = root_of(s->d, path, provider);
+	if (root < 0)
+		return 0; /* imported by hand, or a root no longer configured */
+	s->paths = xrealloc(s->paths, (s->n + 1) * sizeof *s->paths);
+	s->roots = xrealloc(s->roots, (s->n + 1) * sizeof *s->roots);
+	s->paths[s->n] = xstrdup(path);
+	s->roots[s->n++] = root;
+	return 0;
+}
+
+static void sweep(struct daemon *d)
+{
+	struct sweep s = {.d = d};
+	store_each_file(d->store, NULL, sweep_one, &s);
+	for (size_t i = 0; i < s.n; i++) {
+		read_file(d, s.paths[i], s.roots[i], 0);
+		free(s.paths[i]);
+	}
+	free(s.paths);
+	free(s.roots);
+	for (size_t i = 0; i < d->nroots; i++)
+		if (!d->roots[i].watched)
+			watch_roots(d);
+	d->next_sweep_ms = now_ms() + SWEEP_MS;
+}
+
+static void on_timer(struct daemon *d)
+{
+	uint64_t ticks;
+	if (read(d->timer_fd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+		log_debug("timerfd read: %s", strerror(errno));
+	int64_t now = now_ms();
+	/* take the due entries out first: read_file may queue new ones */
+	struct pending_file *due = NULL;
+	size_t ndue = 0, k = 0;
+	for (size_t i = 0; i < d->npending; i++) {
+		if (d->pending[i].due_ms > now) {
+			d->pending[k++] = d->pending[i];
+			continue;
+		}
+		due = xrealloc(due, (ndue + 1) * sizeof *due);
+		due[ndue++] = d->pending[i];
+	}
+	d->npending = k;
+	for (size_t i = 0; i < ndue; i++) {
+		read_file(d, due[i].path, due[i].root, due[i].flags);
+		free(due[i].path);
+	}
+	free(due);
+	if (now >= d->next_sweep_ms)
+		sweep(d);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static void add_root(struct daemon *d, const char *dir, const struct plugin *p)
+{
+	char *x = paths_expand(dir);
+	char *real = realpath(x, NULL);
+	char *use = real ? real : x;
+	for (size_t i = 0; i < d->nroots; i++) {
+		if (!strcmp(d->roots[i].dir, use)) {
+			free(real);
+			free(x);
+			return;
+		}
+	}
+	d->roots = xrealloc(d->roots, (d->nroots + 1) * sizeof *d->roots);
+	d->roots[d->nroots++] = (struct root){xstrdup(use), p, false};
+	free(real);
+	free(x);
+}
+
+static void setup_roots(struct daemon *d)
+{
+	for (size_t i = 0; i < d->plugins.n; i++) {
+		const struct plugin *p = &d->plugins.v[i];
+		const struct config_provider_roots *cr = config_roots_for(&d->cfg, p->desc->name);
+		if (cr) {
+			for (size_t k = 0; k < cr->n; k++)
+				add_root(d, cr->roots[k], p);
+			continue;
+		}
+		const char *s = p->desc->default_roots ? p->desc->default_roots : "";
+		while (*s) {
+			const char *e = strchr(s, '\n');
+			size_t n = e ? (size_t)(e - s) : strlen(s);
+			if (n) {
+				char *one = xstrndup(s, n);
+				add_root(d, one, p);
+				free(one);
+			}
+			s += n + (e ? 1 : 0);
+		}
+	}
+	for (size_t i = 0; i < d->cfg.n_provider_roots; i++)
+		if (!plugin_find(&d->plugins, d->cfg.provider_roots[i].provider))
+			log_warn("config names provider '%s' but no such plugin is loaded (see kato providers)",
+				 d->cfg.provider_roots[i].provider);
+}
+
+static int load_config(struct daemon *d)
+{
+	struct kato_config cfg;
+	char *err = NULL;
+	if (config_load(d->config_path, &cfg, &err) < 0) {
+		log_error("invalid configuration: %s", err);
+		free(err);
+		return -1;
+	}
+	config_free(&d->cfg);
+	d->cfg = cfg;
+	return 0;
+}
+
+/* One katod per user: an flock on <runtime dir>/katod.lock. */
+static int take_lock(void)
+{
+	char *dir = paths_runtime_dir();
+	if (paths_mkdir_p(dir, 0700) < 0) {
+		log_error("cannot create %s: %s", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	char *path = paths_join(dir, "katod.lock");
+	free(dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			log_error("another katod is already running for this user (lock %s held)", path);
+		else
+			log_error("cannot lock %s: %s", path, strerror(errno));
+		free(path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || write(fd, pid, (size_t)n) != n)
+		log_debug("cannot write pid to %s", path);
+	free(path);
+	return fd; /* kept open for the life of the process */
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	/* stderr goes to <state dir>/katod.log */
+	char *dir = paths_state_dir();
+	paths_mkdir_p(dir, 0700);
+	char *log = paths_join(dir, "katod.log");
+	int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (lfd >= 0) {
+		dup2(lfd, STDERR_FILENO);
+		close(lfd);
+	}
+	free(log);
+	free(dir);
+	return chdir("/");
+}
+
+static void log_summary(struct daemon *d, const char *when)
+{
+	const struct ingest_stats *s = &d->in.stats;
+	log_info("%s: %lld file(s) read, %.1f MB, %lld new event(s), %lld already stored, "
+		 "%lld bad line(s), %lld re-read from the start",
+		 when, (long long)s->files, (double)s->bytes / 1e6, (long long)s->events_new,
+		 (long long)s->events_dup, (long long)s->bad, (long long)s->resets);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"foreground", no_argument, NULL, 'f'},
+		{"config", required_argument, NULL, 'c'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	bool foreground = false;
+	struct daemon d = {.timer_fd = -1};
+	log_set_ident("katod");
+	int c;
+	while ((c = getopt_long(argc, argv, "fc:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': foreground = true; break;
+		case 'c': d.config_path = xstrdup(optarg); break;
+		case 'v': log_set_level(LOG_DEBUG); break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case 'V': printf("katod %s\n", KATO_VERSION); return 0;
+		default: fprintf(stderr, "\n%s", usage_text); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "katod: unexpected argument: %s\n\n%s", argv[optind], usage_text);
+		return 2;
+	}
+	bool verbose = log_get_level() == LOG_DEBUG;
+	if (!d.config_path)
+		d.config_path = config_default_path();
+	config_defaults(&d.cfg);
+	if (load_config(&d) < 0)
+		return 1;
+	if (!verbose)
+		log_set_level(d.cfg.operational_level);
+	if (!foreground && daemonize() < 0) {
+		log_error("cannot detach: %s", strerror(errno));
+		return 1;
+	}
+	int lock = take_lock();
+	if (lock < 0)
+		return 1;
+
+	plugin_load_all(&d.plugins);
+	if (d.plugins.n == 0)
+		log_warn("no provider plugins loaded: nothing to watch (see kato providers)");
+	char *dbpath = paths_db_file();
+	char *err = NULL;
+	if (store_open(dbpath, false, &d.store, &err) < 0) {
+		log_error("%s: %s", dbpath, err);
+		return 1;
+	}
+	log_info("katod %s starting: store %s, %zu provider(s)", KATO_VERSION, dbpath, d.plugins.n);
+	free(dbpath);
+	d.in.store = d.store;
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sig_fd < 0 || d.timer_fd < 0 || ep < 0 || watch_open(&d.watch) < 0) {
+		log_error("cannot set up the event loop: %s", strerror(errno));
+		return 1;
+	}
+	struct epoll_event ev = {.events = EPOLLIN};
+	ev.data.fd = watch_fd(d.watch);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = sig_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &ev);
+	ev.data.fd = d.timer_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, d.timer_fd, &ev);
+
+	/* Backfill: watch every root, then read every file found. Ready is
+	 * reported first: a long backfill must not trip a start timeout. */
+	notify("READY=1\nSTATUS=reading existing history");
+	setup_roots(&d);
+	d.backfilling = true;
+	size_t watched = watch_roots(&d);
+	d.backfilling = false;
+	log_summary(&d, "backfill done");
+	log_info("watching %zu of %zu root(s), %d director%s", watched, d.nroots, watch_count(d.watch),
+		 watch_count(d.watch) == 1 ? "y" : "ies");
+	d.next_sweep_ms = now_ms() + SWEEP_MS;
+	arm_timer(&d);
+	notify("STATUS=watching for new conversation events");
+
+	while (!d.stop) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == watch_fd(d.watch)) {
+				if (watch_read(d.watch, on_watch, &d) < 0)
+					log_error("inotify read: %s", strerror(errno));
+				/* each changed file once per drain, however many events */
+				for (size_t k = 0; k < d.ndirty; k++) {
+					read_file(&d, d.dirty[k].path, d.dirty[k].root, 0);
+					free(d.dirty[k].path);
+				}
+				d.ndirty = 0;
+			} else if (fd == d.timer_fd) {
+				on_timer(&d);
+			} else if (fd == sig_fd) {
+				struct signalfd_siginfo si;
+				while (read(sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+					if (si.ssi_signo == SIGHUP) {
+						log_info("SIGHUP: reloading %s", d.config_path);
+						notify("RELOADING=1");
+						if (load_config(&d) == 0) {
+							if (!verbose)
+								log_set_level(d.cfg.operational_level);
+							setup_roots(&d);
+							watch_roots(&d);
+						}
+						notify("READY=1");
+					} else {
+						log_info("%s: stopping", strsignal((int)si.ssi_signo));
+						d.stop = true;
+					}
+				}
+			}
+		}
+		arm_timer(&d);
+	}
+	notify("STOPPING=1");
+	log_summary(&d, "stopped");
+	for (size_t i = 0; i < d.npending; i++)
+		free(d.pending[i].path);
+	free(d.pending);
+	free(d.dirty);
+	for (size_t i = 0; i < d.nroots; i++)
+		free(d.roots[i].dir);
+	free(d.roots);
+	watch_close(d.watch);
+	store_close(d.store);
+	plugin_set_free(&d.plugins);
+	config_free(&d.cfg);
+	free(d.config_path);
+	close(ep);
+	close(sig_fd);
+	close(d.timer_fd);
+	close(lock);
+	return 0;
+}
