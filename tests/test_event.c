@@ -1,0 +1,153 @@
+#include "autoconfig.h"
+
+#include "fingerprint.h"
+#include "testutil.h"
+
+static struct kato_event base(const char *kind)
+{
+	struct kato_event ev = {.struct_size = sizeof ev, .kind = kind, .event_id = "u1:x",
+				.turn_id = "u1", .timestamp = "2026-02-10T23:36:27.000Z",
+				.provider_event_type = "assistant", .provider_event_id = "u1"};
+	return ev;
+}
+
+START_TEST(tool_call_json_matches_reference)
+{
+	/* ref §1.2: the tool.call example line, byte for byte */
+	struct kato_event ev = base("tool.call");
+	ev.event_id = "msg-a1c:tool.call";
+	ev.turn_id = "msg-a1c";
+	ev.provider_event_id = "msg-a1c";
+	ev.tool_call_id = "toolu_read1";
+	ev.name = "Read";
+	ev.description = "/home/user/project/package.json";
+	ev.input_json = "{ \"file_path\" : \"/home/user/project/package.json\" }";
+	struct buf b = BUF_INIT;
+	event_to_json(&ev, "claude", "sess-001", 1376, &b);
+	ck_assert_str_eq(b.p,
+		"{\"eventId\":\"msg-a1c:tool.call\",\"provider\":\"claude\",\"sessionId\":\"sess-001\","
+		"\"timestamp\":\"2026-02-10T23:36:27.000Z\",\"kind\":\"tool.call\",\"turnId\":\"msg-a1c\","
+		"\"source\":{\"providerEventType\":\"assistant\",\"providerEventId\":\"msg-a1c\","
+		"\"rawCursor\":{\"kind\":\"byte-offset\",\"value\":1376}},\"toolCallId\":\"toolu_read1\","
+		"\"name\":\"Read\",\"description\":\"/home/user/project/package.json\","
+		"\"input\":{\"file_path\":\"/home/user/project/package.json\"}}");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(message_json_escapes_like_json_stringify)
+{
+	struct kato_event ev = base("message.assistant");
+	ev.content = "a/b \"q\" \\ \t\n\x01 \xc3\xa9 \xff";
+	ev.model = "claude-opus-4-6";
+	struct buf b = BUF_INIT;
+	event_to_json(&ev, "claude", "s", -1, &b);
+	ck_assert_ptr_nonnull(strstr(b.p, "\"role\":\"assistant\",\"content\":\"a/b \\\"q\\\" \\\\ \\t\\n\\u0001 \xc3\xa9 \xef\xbf\xbd\",\"model\":\"claude-opus-4-6\"}"));
+	ck_assert_ptr_null(strstr(b.p, "rawCursor"));
+	/* the output is valid JSON */
+	struct json_object *o = pj_parse(b.p, b.len);
+	ck_assert_ptr_nonnull(o);
+	json_object_put(o);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(decision_and_compaction_fields)
+{
+	struct kato_event ev = base("decision");
+	ev.decision_id = "u1:decision";
+	ev.decision_key = "deploy-mode";
+	ev.summary = "Choose";
+	ev.status = "proposed";
+	ev.decided_by = "assistant";
+	ev.metadata_json = "{\"header\":\"H\"}";
+	struct buf b = BUF_INIT;
+	event_to_json(&ev, "codex", "s", -1, &b);
+	ck_assert_ptr_nonnull(strstr(b.p, ",\"decisionId\":\"u1:decision\",\"decisionKey\":\"deploy-mode\","
+					 "\"summary\":\"Choose\",\"status\":\"proposed\",\"decidedBy\":\"assistant\","
+					 "\"basisEventIds\":[],\"metadata\":{\"header\":\"H\"}}"));
+	buf_reset(&b);
+	ev = base("compaction");
+	ev.trigger = "auto";
+	ev.pre_tokens = 155000;
+	event_to_json(&ev, "claude", "s", -1, &b);
+	ck_assert_ptr_nonnull(strstr(b.p, "\"kind\":\"compaction\""));
+	ck_assert_ptr_nonnull(strstr(b.p, ",\"trigger\":\"auto\",\"preTokens\":155000}"));
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(check_rejects_unusable_events)
+{
+	const char *why;
+	struct kato_event ev = base("message.user");
+	ck_assert_int_eq(event_check(&ev, &why), -1); /* no content */
+	ev.content = "hi";
+	ck_assert_int_eq(event_check(&ev, &why), 0);
+	ev.kind = "message.bogus";
+	ck_assert_int_eq(event_check(&ev, &why), -1);
+	ev = base("tool.call");
+	ck_assert_int_eq(event_check(&ev, &why), -1); /* no tool_call_id */
+	ev.tool_call_id = "t";
+	ev.input_json = "[1,2]";
+	ck_assert_int_eq(event_check(&ev, &why), -1); /* input must be an object */
+	ev.input_json = "{\"a\":1}";
+	ck_assert_int_eq(event_check(&ev, &why), 0);
+	ev.event_id = NULL;
+	ck_assert_int_eq(event_check(&ev, &why), -1);
+	ev = base("message.user");
+	ev.content = "x";
+	ev.struct_size = 8;
+	ck_assert_int_eq(event_check(&ev, &why), -1);
+}
+END_TEST
+
+START_TEST(fingerprint_ignores_time_but_not_content)
+{
+	struct kato_event a = base("message.user"), b;
+	a.content = "hello";
+	b = a;
+	b.timestamp = "2030-01-01T00:00:00.000Z";
+	struct fingerprint fa, fb;
+	fingerprint_event("claude", "s1", &a, &fa);
+	fingerprint_event("claude", "s1", &b, &fb);
+	ck_assert_mem_eq(fa.b, fb.b, 16);
+	b.content = "hello!";
+	fingerprint_event("claude", "s1", &b, &fb);
+	ck_assert_mem_ne(fa.b, fb.b, 16);
+	fingerprint_event("claude", "s2", &a, &fb); /* other session */
+	ck_assert_mem_ne(fa.b, fb.b, 16);
+	b = a;
+	b.index = 1;
+	fingerprint_event("claude", "s1", &b, &fb);
+	ck_assert_mem_ne(fa.b, fb.b, 16);
+	/* field boundaries matter: content "ab"+model NULL != content "a"+model "b" */
+	struct kato_event c = base("message.assistant"), d = base("message.assistant");
+	c.content = "ab";
+	d.content = "a";
+	d.model = "b";
+	fingerprint_event("p", "s", &c, &fa);
+	fingerprint_event("p", "s", &d, &fb);
+	ck_assert_mem_ne(fa.b, fb.b, 16);
+	char hex[33];
+	fingerprint_hex(&fa, hex);
+	ck_assert_uint_eq(strlen(hex), 32);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("event");
+	TCase *tc = tcase_create("json");
+	tcase_add_test(tc, tool_call_json_matches_reference);
+	tcase_add_test(tc, message_json_escapes_like_json_stringify);
+	tcase_add_test(tc, decision_and_compaction_fields);
+	tcase_add_test(tc, check_rejects_unusable_events);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fingerprint");
+	tcase_add_test(tc, fingerprint_ignores_time_but_not_content);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(make_suite)

@@ -1,0 +1,204 @@
+#include "autoconfig.h"
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "testutil.h"
+
+static struct store *open_tmp(char **path)
+{
+	char *dir = tu_tmpdir();
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/state/kato.db", dir);
+	free(dir);
+	struct store *s;
+	char *err = NULL;
+	ck_assert_msg(store_open(b.p, false, &s, &err) == 0, "%s", err);
+	*path = buf_take(&b);
+	return s;
+}
+
+static struct fingerprint fp_of(const char *s)
+{
+	struct fingerprint fp;
+	fingerprint_bytes(s, strlen(s), &fp);
+	return fp;
+}
+
+START_TEST(events_are_stored_once)
+{
+	char *path;
+	struct store *s = open_tmp(&path);
+	int64_t sid, sid2, seq;
+	ck_assert_int_eq(store_session(s, "claude", "sess-1", &sid), 0);
+	ck_assert_int_eq(store_session(s, "claude", "sess-1", &sid2), 0);
+	ck_assert_int_eq(sid, sid2);
+	struct fingerprint a = fp_of("a"), b = fp_of("b");
+	ck_assert_int_eq(store_begin(s), 0);
+	ck_assert_int_eq(store_add_event(s, sid, &a, "message.user", "2026-01-01T00:00:00.000Z", 1, "{}", &seq), 0);
+	ck_assert_int_gt(seq, 0);
+	int64_t first = seq;
+	ck_assert_int_eq(store_add_event(s, sid, &a, "message.user", NULL, 1, "{}", &seq), 0);
+	ck_assert_int_eq(seq, 0); /* duplicate */
+	ck_assert_int_eq(store_add_event(s, sid, &b, "message.assistant", "2026-01-01T00:00:01.000Z", 0, "{}", &seq), 0);
+	ck_assert_int_gt(seq, first);
+	ck_assert_int_eq(store_commit(s), 0);
+	int64_t ns, ne, nf;
+	ck_assert_int_eq(store_totals(s, &ns, &ne, &nf), 0);
+	ck_assert_int_eq(ns, 1);
+	ck_assert_int_eq(ne, 2);
+	store_close(s);
+	/* reopen: still there, dedupe still holds (no window) */
+	char *err = NULL;
+	ck_assert_int_eq(store_open(path, false, &s, &err), 0);
+	ck_assert_int_eq(store_add_event(s, sid, &a, "message.user", NULL, 1, "{}", &seq), 0);
+	ck_assert_int_eq(seq, 0);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
+START_TEST(rollback_loses_the_batch_and_its_cursor_together)
+{
+	char *path;
+	struct store *s = open_tmp(&path);
+	int64_t sid, seq;
+	store_session(s, "codex", "x", &sid);
+	struct fingerprint a = fp_of("a");
+	struct store_file f = {.path = "/tmp/x.jsonl", .provider = "codex", .psid = "x", .session = sid,
+			       .offset = 100, .size = 100};
+	ck_assert_int_eq(store_begin(s), 0);
+	store_add_event(s, sid, &a, "message.user", NULL, 1, "{}", &seq);
+	store_put_file(s, &f);
+	store_rollback(s);
+	struct store_file g;
+	ck_assert_int_eq(store_get_file(s, "/tmp/x.jsonl", &g), 0);
+	int64_t ns, ne, nf;
+	store_totals(s, &ns, &ne, &nf);
+	ck_assert_int_eq(ne, 0);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
+START_TEST(file_rows_round_trip)
+{
+	char *path;
+	struct store *s = open_tmp(&path);
+	struct store_file f = {.path = "/p/a.jsonl", .provider = "claude", .psid = "a", .session = 0,
+			       .dev = 7, .ino = 1234567890123ull, .size = 999, .offset = 900,
+			       .head_len = 1024, .marker_len = 64, .state = "blob\0x", .state_len = 6};
+	memset(f.head, 0xab, 16);
+	memset(f.marker, 0xcd, 16);
+	ck_assert_int_eq(store_put_file(s, &f), 0);
+	struct store_file g;
+	ck_assert_int_eq(store_get_file(s, "/p/a.jsonl", &g), 1);
+	ck_assert_str_eq(g.provider, "claude");
+	ck_assert_str_eq(g.psid, "a");
+	ck_assert_uint_eq(g.ino, 1234567890123ull);
+	ck_assert_int_eq(g.offset, 900);
+	ck_assert_uint_eq(g.head_len, 1024);
+	ck_assert_mem_eq(g.head, f.head, 16);
+	ck_assert_mem_eq(g.marker, f.marker, 16);
+	ck_assert_uint_eq(g.state_len, 6);
+	ck_assert_mem_eq(g.state, "blob\0x", 6);
+	store_file_free(&g);
+	ck_assert_int_eq(store_forget_file(s, "/p/a.jsonl"), 0);
+	ck_assert_int_eq(store_get_file(s, "/p/a.jsonl", &g), 0);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
+START_TEST(sessions_resolve_by_id_and_prefix)
+{
+	char *path;
+	struct store *s = open_tmp(&path);
+	int64_t a, b, c, got;
+	store_session(s, "claude", "8356ebc3-aaaa", &a);
+	store_session(s, "claude", "8356ebc3-bbbb", &b);
+	store_session(s, "codex", "019c9ff1-cccc", &c);
+	char *err = NULL;
+	ck_assert_int_eq(store_find_session(s, "8356ebc3-bbbb", &got, NULL), 1);
+	ck_assert_int_eq(got, b);
+	ck_assert_int_eq(store_find_session(s, "019c", &got, NULL), 1);
+	ck_assert_int_eq(got, c);
+	ck_assert_int_eq(store_find_session(s, "8356", &got, &err), 2);
+	ck_assert_ptr_nonnull(strstr(err, "8356ebc3-aaaa"));
+	ck_assert_ptr_nonnull(strstr(err, "8356ebc3-bbbb"));
+	free(err);
+	ck_assert_int_eq(store_find_session(s, "codex:8356", &got, NULL), 0);
+	ck_assert_int_eq(store_find_session(s, "claude:8356ebc3-a", &got, NULL), 1);
+	ck_assert_int_eq(got, a);
+	ck_assert_int_eq(store_find_session(s, "nothing", &got, NULL), 0);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
+static int count_rows(void *ud, const struct store_session_row *r)
+{
+	(*(int *)ud)++;
+	ck_assert_uint_eq(strlen(r->kato_id), 36); /* UUID v4 */
+	ck_assert_int_eq(r->kato_id[14], '4');
+	return 0;
+}
+
+START_TEST(readers_see_a_running_writer)
+{
+	char *path;
+	struct store *w = open_tmp(&path);
+	int64_t sid, seq;
+	store_session(w, "gemini", "g1", &sid);
+	struct fingerprint a = fp_of("a");
+	store_add_event(w, sid, &a, "message.user", NULL, 1, "{\"content\":\"hello\"}", &seq);
+	struct store *r;
+	char *err = NULL;
+	ck_assert_int_eq(store_open(path, true, &r, &err), 0);
+	int n = 0;
+	ck_assert_int_eq(store_each_session(r, count_rows, &n), 0);
+	ck_assert_int_eq(n, 1);
+	store_close(r);
+	store_close(w);
+	free(path);
+}
+END_TEST
+
+START_TEST(missing_or_newer_store_is_a_clear_error)
+{
+	struct store *s;
+	char *err = NULL;
+	ck_assert_int_eq(store_open("/nonexistent/kato.db", true, &s, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no store"));
+	free(err);
+	char *path;
+	s = open_tmp(&path);
+	store_close(s);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	err = NULL;
+	ck_assert_int_eq(store_open(path, false, &s, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "newer"));
+	free(err);
+	free(path);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, events_are_stored_once);
+	tcase_add_test(tc, rollback_loses_the_batch_and_its_cursor_together);
+	tcase_add_test(tc, file_rows_round_trip);
+	tcase_add_test(tc, sessions_resolve_by_id_and_prefix);
+	tcase_add_test(tc, readers_see_a_running_writer);
+	tcase_add_test(tc, missing_or_newer_store_is_a_clear_error);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(make_suite)

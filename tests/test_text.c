@@ -1,0 +1,68 @@
+#include "autoconfig.h"
+
+#include "testutil.h"
+#include "text.h"
+
+START_TEST(decode_rejects_bad_sequences)
+{
+	uint32_t cp;
+	ck_assert_uint_eq(utf8_decode("\xc3\xa9", 2, &cp), 2);
+	ck_assert_uint_eq(cp, 0xe9);
+	ck_assert_uint_eq(utf8_decode("\xf0\x9f\x98\x80", 4, &cp), 4);
+	ck_assert_uint_eq(cp, 0x1f600);
+	ck_assert_uint_eq(utf8_decode("\xc0\xaf", 2, &cp), 0);         /* overlong */
+	ck_assert_uint_eq(utf8_decode("\xed\xa0\x80", 3, &cp), 0);     /* surrogate */
+	ck_assert_uint_eq(utf8_decode("\xf4\x90\x80\x80", 4, &cp), 0); /* > U+10FFFF */
+	ck_assert_uint_eq(utf8_decode("\xe2\x82", 2, &cp), 0);         /* truncated */
+	ck_assert_uint_eq(utf8_decode("\x80", 1, &cp), 0);
+}
+END_TEST
+
+START_TEST(sanitize_replaces_each_bad_byte)
+{
+	struct buf b = BUF_INIT;
+	utf8_sanitize(&b, "a\xffz\xed\xa0\x80!", 7);
+	ck_assert_str_eq(buf_str(&b), "a\xef\xbf\xbdz\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!");
+	ck_assert(utf8_valid(b.p, b.len));
+	ck_assert(!utf8_valid("\xff", 1));
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(js_trim_uses_the_javascript_set)
+{
+	/* NBSP, BOM, LINE SEPARATOR and ideographic space are trimmed */
+	const char *s = "\xc2\xa0\xef\xbb\xbf hi there \xe2\x80\xa8\xe3\x80\x80\n";
+	size_t start, n = js_trim(s, strlen(s), &start);
+	ck_assert_uint_eq(n, 8);
+	ck_assert(!strncmp(s + start, "hi there", 8));
+	/* U+200B (zero width space) is not whitespace in JS */
+	s = "\xe2\x80\x8bx";
+	n = js_trim(s, strlen(s), &start);
+	ck_assert_uint_eq(n, 4);
+	n = js_trim("   ", 3, &start);
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+START_TEST(utf16_length_counts_pairs)
+{
+	ck_assert_uint_eq(utf16_length("abc", 3), 3);
+	ck_assert_uint_eq(utf16_length("\xc3\xa9", 2), 1);
+	ck_assert_uint_eq(utf16_length("\xf0\x9f\x98\x80", 4), 2);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("text");
+	TCase *tc = tcase_create("utf8");
+	tcase_add_test(tc, decode_rejects_bad_sequences);
+	tcase_add_test(tc, sanitize_replaces_each_bad_byte);
+	tcase_add_test(tc, js_trim_uses_the_javascript_set);
+	tcase_add_test(tc, utf16_length_counts_pairs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(make_suite)

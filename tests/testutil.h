@@ -1,0 +1,279 @@
+/* testutil: shared helpers for the Check suites (header-only). */
+#ifndef KATO_TESTUTIL_H
+#define KATO_TESTUTIL_H
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "event.h"
+#include "json.h"
+#include "paths.h"
+#include "plugin.h"
+
+/* Assertion used by the helpers below; kato-parse-dump (not a Check
+ * runner) defines its own before including this file. */
+#ifndef TU_REQUIRE
+#define TU_REQUIRE(cond, ...) ck_assert_msg(cond, __VA_ARGS__)
+#endif
+
+/* $top_srcdir/<rel> (make check exports top_srcdir). */
+static inline char *tu_src(const char *rel)
+{
+	const char *top = getenv("top_srcdir");
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/%s", top ? top : ".", rel);
+	return buf_take(&b);
+}
+
+/* Read a whole file; NULL on error. */
+static inline char *tu_read(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct buf b = BUF_INIT;
+	char tmp[65536];
+	ssize_t n;
+	while ((n = read(fd, tmp, sizeof tmp)) > 0)
+		buf_add(&b, tmp, (size_t)n);
+	close(fd);
+	if (len)
+		*len = b.len;
+	return buf_take(&b);
+}
+
+static inline void tu_write(const char *path, const char *s, size_t n, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, s, n), (ssize_t)n);
+	close(fd);
+}
+
+static inline int tu_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 ? 0 : 0;
+}
+
+/* Directories made by tu_tmpdir, removed when the (forked) test exits. */
+static char *tu_tmpdirs[64];
+static int tu_ntmpdirs;
+
+static inline void tu_cleanup(void)
+{
+	for (int i = 0; i < tu_ntmpdirs; i++)
+		nftw(tu_tmpdirs[i], tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A fresh temporary directory, removed when the test process exits. */
+static inline char *tu_tmpdir(void)
+{
+	char *t = xstrdup("/tmp/kato-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(t));
+	if (tu_ntmpdirs == 0)
+		atexit(tu_cleanup);
+	if (tu_ntmpdirs < 64)
+		tu_tmpdirs[tu_ntmpdirs++] = xstrdup(t);
+	return t;
+}
+
+/* ---- running a provider plugin over a file, collecting its output ---- */
+
+struct tu_run {
+	const struct plugin *plugin;
+	char **events; /* ConversationEvent JSON lines */
+	uint32_t *flags;
+	size_t n;
+	char *session_id; /* last provider_session_id named */
+	char *parent_id, *title, *cwd, *model;
+	char **counted;   /* types passed to count() */
+	size_t ncounted;
+	size_t nrejected; /* events that failed event_check */
+	size_t nbad;      /* lines the parser called malformed */
+};
+
+static inline int tu_emit(void *ctx, const struct kato_event *ev)
+{
+	struct tu_run *r = ctx;
+	const char *why;
+	if (event_check(ev, &why) < 0) {
+		fprintf(stderr, "rejected event %s: %s\n", ev->event_id ? ev->event_id : "?", why);
+		r->nrejected++;
+		return -1;
+	}
+	struct buf b = BUF_INIT;
+	event_to_json(ev, r->plugin->desc->name, r->session_id ? r->session_id : "", -1, &b);
+	r->events = xrealloc(r->events, (r->n + 1) * sizeof *r->events);
+	r->flags = xrealloc(r->flags, (r->n + 1) * sizeof *r->flags);
+	r->flags[r->n] = ev->flags;
+	r->events[r->n++] = buf_take(&b);
+	return 0;
+}
+
+static inline void tu_set(char **dst, const char *v)
+{
+	if (v) {
+		free(*dst);
+		*dst = xstrdup(v);
+	}
+}
+
+static inline void tu_session(void *ctx, const struct kato_session_info *si)
+{
+	struct tu_run *r = ctx;
+	tu_set(&r->session_id, si->provider_session_id);
+	tu_set(&r->parent_id, si->parent_session_id);
+	tu_set(&r->title, si->title);
+	tu_set(&r->cwd, si->cwd);
+	tu_set(&r->model, si->model);
+}
+
+static inline void tu_count(void *ctx, const char *type)
+{
+	struct tu_run *r = ctx;
+	r->counted = xrealloc(r->counted, (r->ncounted + 1) * sizeof *r->counted);
+	r->counted[r->ncounted++] = xstrdup(type);
+}
+
+static inline void tu_log(void *ctx, int level, const char *fmt, ...)
+{
+	(void)ctx;
+	if (level < KATO_LOG_WARN && !getenv("TU_VERBOSE"))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const struct kato_host tu_host = {
+	sizeof(struct kato_host), KATO_PROVIDER_ABI_MINOR, tu_emit, tu_session, tu_count, tu_log,
+};
+
+/* Load plugins/<name>/.libs/<name>.so from the build tree. */
+static inline struct plugin tu_plugin(const char *name)
+{
+	const char *dir = getenv("KATO_TEST_PLUGINS");
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/%s/.libs/%s.so", dir ? dir : "plugins", name, name);
+	struct plugin p;
+	char *why = NULL;
+	if (plugin_load(b.p, &p, &why) < 0)
+		TU_REQUIRE(0, "cannot load %s: %s", b.p, why);
+	buf_free(&b);
+	return p;
+}
+
+/* Feed a buffer to a fresh parser state as the host would on first sight
+ * (lines split on \n, the last unterminated line fed too if it parses;
+ * documents whole), then flush. Returns the run; the plugin must outlive it. */
+static inline struct tu_run *tu_parse_buf(const struct plugin *p, const char *path,
+					  const char *data, size_t len)
+{
+	struct tu_run *r = xcalloc(1, sizeof *r);
+	r->plugin = p;
+	void *st = NULL;
+	enum kato_feed feed = KATO_FEED_MODE(p->desc->match_path(path));
+	if (feed == KATO_FEED_NONE)
+		feed = p->desc->parse_line ? KATO_FEED_LINES : KATO_FEED_DOCUMENT;
+	TU_REQUIRE(p->desc->open_file(&tu_host, r, path, NULL, 0, &st) == 0, "open_file failed for %s", path);
+	if (feed == KATO_FEED_DOCUMENT) {
+		TU_REQUIRE(p->desc->parse_document(st, data, len) != -1, "parse_document failed for %s", path);
+	} else {
+		size_t i = 0;
+		while (i < len) {
+			const char *nl = memchr(data + i, '\n', len - i);
+			size_t n = nl ? (size_t)(nl - (data + i)) : len - i;
+			int rc = p->desc->parse_line(st, data + i, n);
+			TU_REQUIRE(rc != -1, "parse_line failed in %s", path);
+			if (rc == 1)
+				r->nbad++;
+			i += n + (nl ? 1 : 0);
+		}
+	}
+	if (p->desc->flush)
+		p->desc->flush(st);
+	p->desc->close_file(st);
+	return r;
+}
+
+static inline struct tu_run *tu_parse_file(const struct plugin *p, const char *path)
+{
+	size_t len;
+	char *data = tu_read(path, &len);
+	TU_REQUIRE(data != NULL, "cannot read %s", path);
+	struct tu_run *r = tu_parse_buf(p, path, data, len);
+	free(data);
+	return r;
+}
+
+/* How many events of `kind` (NULL: any) does the run hold? */
+static inline size_t tu_count_kind(const struct tu_run *r, const char *kind)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		struct json_object *o = pj_parse(r->events[i], strlen(r->events[i]));
+		const char *k = pj_str(o, "kind");
+		if (!kind || (k && !strcmp(k, kind)))
+			n++;
+		json_object_put(o);
+	}
+	return n;
+}
+
+/* Parsed JSON of event i (caller puts). */
+static inline struct json_object *tu_event(const struct tu_run *r, size_t i)
+{
+	ck_assert_uint_lt(i, r->n);
+	return pj_parse(r->events[i], strlen(r->events[i]));
+}
+
+/* Free what tu_plugin allocated (the plugin itself stays mapped). */
+static inline void tu_plugin_free(struct plugin *p)
+{
+	free(p->path);
+	p->path = NULL;
+}
+
+static inline void tu_run_free(struct tu_run *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->events[i]);
+	for (size_t i = 0; i < r->ncounted; i++)
+		free(r->counted[i]);
+	free(r->events);
+	free(r->flags);
+	free(r->counted);
+	free(r->session_id);
+	free(r->parent_id);
+	free(r->title);
+	free(r->cwd);
+	free(r->model);
+	free(r);
+}
+
+/* Standard main for a suite built by `make_suite`. */
+#define TU_MAIN(make_suite)                                                    \
+	int main(void)                                                         \
+	{                                                                      \
+		SRunner *sr = srunner_create(make_suite());                    \
+		srunner_run_all(sr, CK_NORMAL);                                \
+		int failed = srunner_ntests_failed(sr);                        \
+		srunner_free(sr);                                              \
+		return failed ? EXIT_FAILURE : EXIT_SUCCESS;                   \
+	}
+
+#endif
