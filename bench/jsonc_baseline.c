@@ -1,0 +1,41 @@
+/* jsonc-baseline FILE...: parse every line of every file with json-c, one
+ * reused tokener, and print bytes, lines and seconds. The "bare json-c
+ * parse" that SPEC §8 compares kato's backfill against. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int main(int argc, char **argv)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	json_tokener *tok = json_tokener_new_ex(256);
+	size_t cap = 1 << 20, bytes = 0, lines = 0, bad = 0;
+	char *line = malloc(cap);
+	for (int i = 1; i < argc; i++) {
+		FILE *f = fopen(argv[i], "r");
+		if (!f) {
+			perror(argv[i]);
+			return 1;
+		}
+		ssize_t n;
+		while ((n = getline(&line, &cap, f)) > 0) {
+			bytes += (size_t)n;
+			lines++;
+			json_tokener_reset(tok);
+			json_object *o = json_tokener_parse_ex(tok, line, (int)n);
+			if (!o)
+				bad++;
+			json_object_put(o);
+		}
+		fclose(f);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("%zu %zu %.6f\n", bytes, lines, s);
+	json_tokener_free(tok);
+	free(line);
+	return bad > lines ? 1 : 0;
+}
