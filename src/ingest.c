@@ -145,6 +145,11 @@ static void host_log(void *ctx, int level, const char *fmt, ...)
 	log_msg(level, "%s: %s", c->path, msg);
 }
 
+static int64_t host_record_end(void *ctx)
+{
+	return ((struct file_ctx *)ctx)->raw_cursor;
+}
+
 static const struct kato_host host = {
 	.struct_size = sizeof(struct kato_host),
 	.abi_minor = KATO_PROVIDER_ABI_MINOR,
@@ -152,6 +157,7 @@ static const struct kato_host host = {
 	.session = host_session,
 	.count = host_count,
 	.log = host_log,
+	.record_end = host_record_end,
 };
 
 static void publish(struct file_ctx *c)

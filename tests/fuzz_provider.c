@@ -38,7 +38,13 @@ static void logf_(void *ctx, int level, const char *fmt, ...)
 {
 }
 
-static const struct kato_host host = {sizeof host, KATO_PROVIDER_ABI_MINOR, emit, session, count, logf_};
+static int64_t record_end(void *ctx)
+{
+	return 0;
+}
+
+static const struct kato_host host = {sizeof host, KATO_PROVIDER_ABI_MINOR, emit, session, count, logf_,
+				      record_end};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)

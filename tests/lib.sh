@@ -44,8 +44,10 @@ start_katod() {
 	"$KATOD" --foreground --verbose >>"$T/katod.log" 2>&1 &
 	KATOD_PID=$!
 	# ready when this run has logged its backfill summary
-	wait_for "katod ready" test "$(backfills)" -gt "${before:-0}"
+	wait_for "katod ready" more_backfills_than "${before:-0}"
 }
+
+more_backfills_than() { [ "$(backfills)" -gt "$1" ]; }
 
 stop_katod() { # stop_katod [signal]
 	local sig=${1:-TERM}

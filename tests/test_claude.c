@@ -732,6 +732,7 @@ static void cr_session(void *ctx, const struct kato_session_info *si)
 
 static const struct kato_host cr_host = {
 	sizeof(struct kato_host), KATO_PROVIDER_ABI_MINOR, tu_emit, cr_session, tu_count, tu_log,
+	tu_record_end,
 };
 
 /* Feed lines [0,n) with a restart before line `cut` (n: no restart). */

@@ -10,7 +10,7 @@ struct fixture {
 	char *dir;
 	struct store *store;
 	struct ingest in;
-	struct plugin claude, gemini;
+	struct plugin claude, codex, gemini;
 };
 
 static void setup(struct fixture *f)
@@ -23,6 +23,7 @@ static void setup(struct fixture *f)
 	memset(&f->in, 0, sizeof f->in);
 	f->in.store = f->store;
 	f->claude = tu_plugin("claude");
+	f->codex = tu_plugin("codex");
 	f->gemini = tu_plugin("gemini");
 }
 
@@ -30,6 +31,7 @@ static void teardown(struct fixture *f)
 {
 	store_close(f->store);
 	tu_plugin_free(&f->claude);
+	tu_plugin_free(&f->codex);
 	tu_plugin_free(&f->gemini);
 	free(f->dir);
 }
@@ -146,32 +148,45 @@ END_TEST
 
 START_TEST(zst_round_trip_adds_nothing)
 {
+	/* Codex compresses an archived rollout to .jsonl.zst and turns it back
+	 * into a plain file when the session resumes (c-practice §2.6). */
 	struct fixture f;
 	setup(&f);
+	char *src = tu_src("tests/data/kato-fixtures/codex-session-vscode-new.jsonl");
 	size_t n;
-	char *data = fixture_lines(&n);
-	char *plain = paths_join(f.dir, "sess-001.jsonl");
+	char *data = tu_read(src, &n);
+	char *plain = paths_join(f.dir, "rollout-2026-02-22T10-00-00-sess-vscode-001.jsonl");
 	tu_write(plain, data, n, O_TRUNC);
-	ingest_file(&f.in, &f.claude, plain, 0);
-	/* compressed copy under another name, then the plain file comes back */
+	ingest_file(&f.in, &f.codex, plain, 0);
+	int64_t all = total_events(&f);
+	ck_assert_int_gt(all, 5);
 	size_t cap = ZSTD_compressBound(n);
 	char *z = xmalloc(cap);
 	size_t zn = ZSTD_compress(z, cap, data, n, 3);
-	char *zpath = paths_join(f.dir, "sess-001.jsonl.zst");
+	char *zpath = paths_join(f.dir, "rollout-2026-02-22T10-00-00-sess-vscode-001.jsonl.zst");
 	tu_write(zpath, z, zn, O_TRUNC);
 	unlink(plain);
-	ck_assert_int_eq(ingest_file(&f.in, &f.claude, plain, 0), INGEST_GONE);
-	ingest_file(&f.in, &f.claude, zpath, 0);
+	ck_assert_int_eq(ingest_file(&f.in, &f.codex, plain, 0), INGEST_GONE);
+	ck_assert_int_eq(ingest_file(&f.in, &f.codex, zpath, 0), INGEST_DONE);
+	ck_assert_int_eq(total_events(&f), all);
+	/* materialised again, and it grows: only the new line is added */
+	unlink(zpath);
 	tu_write(plain, data, n, O_TRUNC);
-	ingest_file(&f.in, &f.claude, plain, 0);
-	ck_assert_int_eq(total_events(&f), 11);
+	ingest_file(&f.in, &f.codex, plain, 0);
+	ck_assert_int_eq(total_events(&f), all);
+	const char *more = "{\"timestamp\":\"2026-02-22T10:09:00.000Z\",\"type\":\"event_msg\","
+			   "\"payload\":{\"type\":\"user_message\",\"message\":\"one more\"}}\n";
+	tu_write(plain, more, strlen(more), O_APPEND);
+	ingest_file(&f.in, &f.codex, plain, 0);
+	ck_assert_int_eq(total_events(&f), all + 1);
 	int64_t sessions, events, files;
 	store_totals(f.store, &sessions, &events, &files);
-	ck_assert_int_eq(sessions, 1); /* same session id from both names */
+	ck_assert_int_eq(sessions, 1); /* the session id comes from session_meta */
 	free(z);
 	free(zpath);
 	free(plain);
 	free(data);
+	free(src);
 	teardown(&f);
 }
 END_TEST

@@ -102,6 +102,7 @@ struct tu_run {
 	size_t ncounted;
 	size_t nrejected; /* events that failed event_check */
 	size_t nbad;      /* lines the parser called malformed */
+	int64_t record_end; /* what host->record_end reports */
 };
 
 static inline int tu_emit(void *ctx, const struct kato_event *ev)
@@ -159,8 +160,14 @@ static inline void tu_log(void *ctx, int level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static inline int64_t tu_record_end(void *ctx)
+{
+	return ((struct tu_run *)ctx)->record_end;
+}
+
 static const struct kato_host tu_host = {
 	sizeof(struct kato_host), KATO_PROVIDER_ABI_MINOR, tu_emit, tu_session, tu_count, tu_log,
+	tu_record_end,
 };
 
 /* Load plugins/<name>/.libs/<name>.so from the build tree. */
@@ -190,6 +197,7 @@ static inline struct tu_run *tu_parse_buf(const struct plugin *p, const char *pa
 	if (feed == KATO_FEED_NONE)
 		feed = p->desc->parse_line ? KATO_FEED_LINES : KATO_FEED_DOCUMENT;
 	TU_REQUIRE(p->desc->open_file(&tu_host, r, path, NULL, 0, &st) == 0, "open_file failed for %s", path);
+	r->record_end = -1;
 	if (feed == KATO_FEED_DOCUMENT) {
 		TU_REQUIRE(p->desc->parse_document(st, data, len) != -1, "parse_document failed for %s", path);
 	} else {
@@ -197,6 +205,7 @@ static inline struct tu_run *tu_parse_buf(const struct plugin *p, const char *pa
 		while (i < len) {
 			const char *nl = memchr(data + i, '\n', len - i);
 			size_t n = nl ? (size_t)(nl - (data + i)) : len - i;
+			r->record_end = (int64_t)(i + n + (nl ? 1 : 0));
 			int rc = p->desc->parse_line(st, data + i, n);
 			TU_REQUIRE(rc != -1, "parse_line failed in %s", path);
 			if (rc == 1)

@@ -160,6 +160,10 @@ struct kato_host {
 	/* printf-style log line, attributed to the file by the host. */
 	void (*log)(void *ctx, int level, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));
+	/* Byte offset just after the record being parsed, counted from the
+	 * start of the file (decompressed for .zst), newline included; -1 in
+	 * parse_document. Stable for append-only files, so usable in ids. */
+	int64_t (*record_end)(void *ctx);
 };
 
 /*
