@@ -609,6 +609,28 @@ START_TEST(test_dedupe_either_order)
 }
 END_TEST
 
+START_TEST(test_final_answer_not_lost_behind_commentary)
+{
+	/* before 0.125 the event_msg copy has no phase and comes first: the
+	 * final answer must still be stored as final (with commentary turned
+	 * off, Markdown shows only finals) */
+	struct tu_run *r = run_str("/x/rollout-a.jsonl",
+		META("0.104.0", "cli")
+		L("01", "event_msg", "{\"type\":\"agent_message\",\"message\":\"Three\"}")
+		L("02", "response_item", "{\"type\":\"message\",\"role\":\"assistant\",\"phase\":\"final_answer\",\"content\":[{\"type\":\"output_text\",\"text\":\"Three\"}]}")
+		L("03", "event_msg", "{\"type\":\"task_complete\",\"last_agent_message\":\"Three\"}"));
+	ck_assert_uint_eq(r->n, 2);
+	struct json_object *o = tu_event(r, 0);
+	ck_assert_str_eq(ev_str(o, "phase"), "commentary");
+	json_object_put(o);
+	o = tu_event(r, 1);
+	ck_assert_str_eq(ev_str(o, "phase"), "final");
+	ck_assert_str_eq(ev_str(o, "content"), "Three");
+	json_object_put(o);
+	tu_run_free(r);
+}
+END_TEST
+
 START_TEST(test_new_generation_item_completed)
 {
 	/* 0.149: no event_msg user/agent messages; response_item and
@@ -870,6 +892,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_state_keeps_model_and_pending_question);
 	tcase_add_test(tc, test_reset_forgets);
 	tcase_add_test(tc, test_dedupe_either_order);
+	tcase_add_test(tc, test_final_answer_not_lost_behind_commentary);
 	tcase_add_test(tc, test_new_generation_item_completed);
 	tcase_add_test(tc, test_injected_never_human);
 	tcase_add_test(tc, test_legacy_generation);

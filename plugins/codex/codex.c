@@ -491,7 +491,15 @@ static void cx_assistant(const struct cx_line *ln, const char *text, const char 
 	/* task_complete repeats the turn's last answer */
 	if (stream == CX_T && ln->st->turn_answered)
 		return;
-	if (!cx_fresh(ln->st, cx_key("assistant", text), stream))
+	/* A final answer is keyed apart from commentary: older event_msg
+	 * copies carry no phase, and the final answer must not be lost behind
+	 * its commentary twin (the reference emits both; the Markdown writer
+	 * drops a commentary followed by the same final text). */
+	bool final = !strcmp(phase, "final");
+	uint64_t final_key = cx_key("assistant-final", text);
+	if (!final && cx_known(ln->st, final_key))
+		return; /* a phase-less copy of an answer already given as final */
+	if (!cx_fresh(ln->st, final ? final_key : cx_key("assistant", text), stream))
 		return;
 	ln->st->turn_answered = true;
 	struct kato_event ev = {0};
