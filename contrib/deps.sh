@@ -1,9 +1,11 @@
 #!/bin/sh
-# Install what building and testing kato needs on Debian 12 / Ubuntu 22.04+.
+# Install what building and testing kato needs on Debian 12 / Ubuntu 22.04+
+# (jq and zstd are used by the integration tests only).
 # Run as root (or with sudo).
 set -e
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	gcc make pkg-config autoconf automake libtool \
-	libjson-c-dev libsqlite3-dev libyaml-dev libzstd-dev libxxhash-dev check
+	libjson-c-dev libsqlite3-dev libyaml-dev libzstd-dev libxxhash-dev check \
+	jq zstd

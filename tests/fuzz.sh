@@ -2,7 +2,7 @@
 # Build and run the libFuzzer targets (needs clang with libFuzzer:
 # apt-get install clang libclang-rt-14-dev). Not part of make check.
 #   FUZZ_SECONDS=N   run time per target (default 60)
-#   FUZZ_TARGETS="claude codex gemini config"
+#   FUZZ_TARGETS="claude codex gemini config command"
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$PWD}
@@ -14,7 +14,7 @@ FLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -I$top_srcdir/include -I$top_s
 DEPS=$(pkg-config --cflags --libs json-c sqlite3 yaml-0.1 libzstd libxxhash)
 CORE="$top_srcdir/src/buf.c $top_srcdir/src/text.c $top_srcdir/src/json.c $top_srcdir/src/event.c $top_srcdir/plugins/common/pjson.c"
 
-for t in ${FUZZ_TARGETS:-claude codex gemini config}; do
+for t in ${FUZZ_TARGETS:-claude codex gemini config command}; do
 	seeds="$OUT/$t-seeds"
 	mkdir -p "$seeds"
 	case $t in
@@ -23,6 +23,14 @@ for t in ${FUZZ_TARGETS:-claude codex gemini config}; do
 			$CORE "$top_srcdir/src/config.c" "$top_srcdir/src/paths.c" "$top_srcdir/src/log.c" $DEPS
 		cp "$top_srcdir"/tests/data/config/*.yaml "$seeds/" 2>/dev/null || true
 		bin="$OUT/fuzz_config"
+		;;
+	command)
+		$CC $FLAGS -o "$OUT/fuzz_command" "$top_srcdir/tests/fuzz_command.c" \
+			$CORE "$top_srcdir/src/command.c" "$top_srcdir/src/pathpolicy.c" "$top_srcdir/src/paths.c" \
+			"$top_srcdir/src/log.c" $DEPS
+		printf '::capture ~/notes/a.md\n' >"$seeds/capture"
+		printf 'hi\n```\n::stop\n```\n::record\n' >"$seeds/fence"
+		bin="$OUT/fuzz_command"
 		;;
 	*)
 		$CC $FLAGS -o "$OUT/fuzz_$t" "$top_srcdir/tests/fuzz_provider.c" \
