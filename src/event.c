@@ -22,16 +22,6 @@ bool event_kind_valid(const char *kind)
 	return false;
 }
 
-static bool json_is(const char *text, enum json_type t)
-{
-	if (!text)
-		return true;
-	struct json_object *v = pj_parse(text, strlen(text));
-	bool ok = v && json_object_is_type(v, t);
-	json_object_put(v);
-	return ok;
-}
-
 int event_check(const struct kato_event *ev, const char **why)
 {
 	if (ev->struct_size < offsetof(struct kato_event, post_tokens) + sizeof ev->post_tokens) {
@@ -59,14 +49,6 @@ int event_check(const struct kato_event *ev, const char **why)
 		*why = "decision without id, summary or status";
 		return -1;
 	}
-	if (!json_is(ev->input_json, json_type_object) || !json_is(ev->metadata_json, json_type_object)) {
-		*why = "input_json or metadata_json is not a JSON object";
-		return -1;
-	}
-	if (!json_is(ev->basis_event_ids_json, json_type_array)) {
-		*why = "basis_event_ids_json is not a JSON array";
-		return -1;
-	}
 	return 0;
 }
 
@@ -85,23 +67,28 @@ static void str_field(struct buf *b, const char *k, const char *v)
 	json_add_str(b, v);
 }
 
-/* A field holding JSON text from the plugin, re-serialised canonically. */
-static void json_field(struct buf *b, const char *k, const char *text)
+/* A field holding JSON text from the plugin, re-serialised canonically.
+ * -1 when the text is not JSON of type t. */
+static int json_field(struct buf *b, const char *k, const char *text, enum json_type t)
 {
 	if (!text)
-		return;
+		return 0;
 	struct json_object *v = pj_parse(text, strlen(text));
-	if (!v)
-		return;
+	if (!v || !json_object_is_type(v, t)) {
+		json_object_put(v);
+		return -1;
+	}
 	key(b, k);
 	json_add_value(b, v);
 	json_object_put(v);
+	return 0;
 }
 
-void event_to_json(const struct kato_event *ev, const char *provider,
-		   const char *session_id, int64_t raw_cursor, struct buf *b)
+int event_to_json(const struct kato_event *ev, const char *provider,
+		  const char *session_id, int64_t raw_cursor, struct buf *b)
 {
 	const char *k = ev->kind;
+	int rc = 0;
 	buf_adds(b, "{\"eventId\":");
 	json_add_str(b, ev->event_id);
 	str_field(b, "provider", provider);
@@ -129,7 +116,7 @@ void event_to_json(const struct kato_event *ev, const char *provider,
 		str_field(b, "toolCallId", ev->tool_call_id);
 		str_field(b, "name", ev->name ? ev->name : "unknown");
 		str_field(b, "description", ev->description);
-		json_field(b, "input", ev->input_json);
+		rc |= json_field(b, "input", ev->input_json, json_type_object);
 	} else if (!strcmp(k, "tool.result")) {
 		str_field(b, "toolCallId", ev->tool_call_id);
 		key(b, "result");
@@ -143,10 +130,10 @@ void event_to_json(const struct kato_event *ev, const char *provider,
 		str_field(b, "status", ev->status);
 		str_field(b, "decidedBy", ev->decided_by ? ev->decided_by : "");
 		if (ev->basis_event_ids_json)
-			json_field(b, "basisEventIds", ev->basis_event_ids_json);
+			rc |= json_field(b, "basisEventIds", ev->basis_event_ids_json, json_type_array);
 		else
 			buf_adds(b, ",\"basisEventIds\":[]");
-		json_field(b, "metadata", ev->metadata_json);
+		rc |= json_field(b, "metadata", ev->metadata_json, json_type_object);
 	} else if (!strcmp(k, "provider.info")) {
 		str_field(b, "content", ev->content ? ev->content : "");
 		str_field(b, "subtype", ev->subtype);
@@ -165,4 +152,5 @@ void event_to_json(const struct kato_event *ev, const char *provider,
 	if (ev->flags & KATO_EVENT_INJECTED)
 		buf_adds(b, ",\"isInjected\":true");
 	buf_addc(b, '}');
+	return rc ? -1 : 0;
 }

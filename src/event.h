@@ -11,16 +11,19 @@
 /* Is `kind` one of the canonical kinds? */
 bool event_kind_valid(const char *kind);
 
-/* Check that an event from a plugin is usable: a known kind, an event id,
- * the fields its kind requires, and JSON-valued fields that parse as the
- * right type. On failure returns -1 and sets *why to a static string. */
+/* Check that an event from a plugin is usable: a known kind, an event id
+ * and the fields its kind requires (JSON-valued fields are checked by
+ * event_to_json, which parses them anyway). On failure returns -1 and sets
+ * *why to a static string. */
 int event_check(const struct kato_event *ev, const char **why);
 
 /* Append ev as one line of the reference's ConversationEvent JSON (no
  * newline): eventId, provider, sessionId, timestamp, kind, turnId, source,
  * then the kind's fields, then kato's marks "isSidechain": true and
- * "isInjected": true when those flags are set. `raw_cursor` < 0 leaves source.rawCursor out. */
-void event_to_json(const struct kato_event *ev, const char *provider,
-		   const char *session_id, int64_t raw_cursor, struct buf *out);
+ * "isInjected": true when those flags are set. `raw_cursor` < 0 leaves source.rawCursor out.
+ * Returns -1 when input_json / metadata_json is not a JSON object or
+ * basis_event_ids_json not an array (the output is then not to be used). */
+int event_to_json(const struct kato_event *ev, const char *provider,
+		  const char *session_id, int64_t raw_cursor, struct buf *out);
 
 #endif

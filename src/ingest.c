@@ -70,10 +70,13 @@ static int ensure_session(struct file_ctx *c)
 static int host_emit(void *ctx, const struct kato_event *ev)
 {
 	struct file_ctx *c = ctx;
-	const char *why;
+	const char *why = "a JSON-valued field is not valid JSON of the right type";
 	if (c->failed)
 		return -1;
-	if (event_check(ev, &why) < 0) {
+	struct buf json = BUF_INIT;
+	if (event_check(ev, &why) < 0 ||
+	    event_to_json(ev, c->p->desc->name, c->psid, c->raw_cursor, &json) < 0) {
+		buf_free(&json);
 		c->in->stats.rejected++;
 		store_count(c->in->store, c->p->desc->name, "rejected-event", 1);
 		if (!c->warned_reject)
@@ -82,12 +85,12 @@ static int host_emit(void *ctx, const struct kato_event *ev)
 		c->warned_reject = true;
 		return -1;
 	}
-	if (ensure_session(c) < 0)
+	if (ensure_session(c) < 0) {
+		buf_free(&json);
 		return -1;
+	}
 	struct fingerprint fp;
 	fingerprint_event(c->p->desc->name, c->psid, ev, &fp);
-	struct buf json = BUF_INIT;
-	event_to_json(ev, c->p->desc->name, c->psid, c->raw_cursor, &json);
 	int64_t seq;
 	if (store_add_event(c->in->store, c->sid, &fp, ev->kind, ev->timestamp, ev->flags, json.p, &seq) < 0) {
 		log_error("store: cannot add event: %s", store_errmsg(c->in->store));

@@ -89,10 +89,16 @@ START_TEST(check_rejects_unusable_events)
 	ev = base("tool.call");
 	ck_assert_int_eq(event_check(&ev, &why), -1); /* no tool_call_id */
 	ev.tool_call_id = "t";
-	ev.input_json = "[1,2]";
-	ck_assert_int_eq(event_check(&ev, &why), -1); /* input must be an object */
-	ev.input_json = "{\"a\":1}";
 	ck_assert_int_eq(event_check(&ev, &why), 0);
+	struct buf b = BUF_INIT;
+	ev.input_json = "[1,2]";
+	ck_assert_int_eq(event_to_json(&ev, "p", "s", -1, &b), -1); /* input must be an object */
+	ev.input_json = "{\"a\":";
+	ck_assert_int_eq(event_to_json(&ev, "p", "s", -1, &b), -1); /* and valid JSON */
+	ev.input_json = "{\"a\":1}";
+	buf_reset(&b);
+	ck_assert_int_eq(event_to_json(&ev, "p", "s", -1, &b), 0);
+	buf_free(&b);
 	ev.event_id = NULL;
 	ck_assert_int_eq(event_check(&ev, &why), -1);
 	ev = base("message.user");

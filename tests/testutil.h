@@ -108,14 +108,15 @@ struct tu_run {
 static inline int tu_emit(void *ctx, const struct kato_event *ev)
 {
 	struct tu_run *r = ctx;
-	const char *why;
-	if (event_check(ev, &why) < 0) {
+	const char *why = "bad JSON-valued field";
+	struct buf b = BUF_INIT;
+	if (event_check(ev, &why) < 0 ||
+	    event_to_json(ev, r->plugin->desc->name, r->session_id ? r->session_id : "", -1, &b) < 0) {
 		fprintf(stderr, "rejected event %s: %s\n", ev->event_id ? ev->event_id : "?", why);
+		buf_free(&b);
 		r->nrejected++;
 		return -1;
 	}
-	struct buf b = BUF_INIT;
-	event_to_json(ev, r->plugin->desc->name, r->session_id ? r->session_id : "", -1, &b);
 	r->events = xrealloc(r->events, (r->n + 1) * sizeof *r->events);
 	r->flags = xrealloc(r->flags, (r->n + 1) * sizeof *r->flags);
 	r->flags[r->n] = ev->flags;
