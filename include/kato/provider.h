@@ -221,7 +221,9 @@ struct kato_provider_desc {
 	void (*flush)(void *state);
 
 	/* The file was truncated or rewritten and will be fed again from its
-	 * start: forget everything learned from it. Optional. */
+	 * start: forget everything learned from it. Optional. (katod 0.1 opens
+	 * a fresh state in that case instead; a host that keeps states open
+	 * between reads calls this.) */
 	void (*reset)(void *state);
 
 	void (*close_file)(void *state);
