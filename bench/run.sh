@@ -19,10 +19,10 @@ cc -O2 -o "$W/jsonc-baseline" "$top_srcdir/bench/jsonc_baseline.c" $(pkg-config 
 mkdir -p "$W/data/claude" "$W/data/codex"
 for c in $(seq 1 "$COPIES"); do
 	for f in "$top_srcdir"/tests/corpus/claude/*.jsonl; do
-		cp "$f" "$W/data/claude/$(printf '%08d' "$c")-$(basename "$f")"
+		cp -p "$f" "$W/data/claude/$(printf '%08d' "$c")-$(basename "$f")"
 	done
 	for f in "$top_srcdir"/tests/corpus/codex/*.jsonl; do
-		cp "$f" "$W/data/codex/rollout-$c-$(basename "$f")"
+		cp -p "$f" "$W/data/codex/rollout-$c-$(basename "$f")"
 	done
 done
 mapfile -t files < <(find "$W/data" -name '*.jsonl' | sort)
@@ -62,6 +62,25 @@ KATO_HOME="$W/home" "$top_builddir/kato" import -q "${files[@]}"
 end=$(date +%s.%N)
 again=$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')
 
+# katod on the same files: restart with nothing new, then idle cost.
+mkdir -p "$W/home/cfg"
+printf 'providerSessionRoots:\n  claude: [%s]\n  codex: [%s]\n  gemini: [%s]\n' \
+	"$W/data/claude" "$W/data/codex" "$W/nothing" >"$W/home/config.yaml"
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+KATO_HOME="$W/home" "$top_builddir/katod" --foreground 2>"$W/katod.log" &
+kpid=$!
+t0=$(date +%s.%N)
+until grep -q "backfill done" "$W/katod.log"; do sleep 0.01; done
+t1=$(date +%s.%N)
+restart=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')
+sleep 1
+before=$(ticks "$kpid")
+sleep 10
+after=$(ticks "$kpid")
+idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$kpid/status")
+kill -TERM "$kpid"
+wait "$kpid" || true
+
 printf 'corpus: %d files, %d MB (%d copies of tests/corpus claude+codex)\n' "${#files[@]}" "$mb" "$COPIES"
 calc() { awk "BEGIN {print $1}"; }
 printf 'bare json-c parse:      median %.3f s  (%.0f MB/s)\n' "$base_s" "$(calc "$mb / $base_s")"
@@ -69,3 +88,5 @@ printf 'kato import (1 core):   median %.3f s  (%.0f MB/s)\n' "$imp_s" "$(calc "
 printf 'ratio import/json-c speed: %.2f (SPEC target >= 0.8)\n' "$(calc "$base_s / $imp_s")"
 printf 'kato import peak RSS:   median %.1f MiB\n' "$(calc "$rss_k / 1024")"
 printf 're-import, nothing new: %.3f s\n' "$again"
+printf 'katod restart, nothing new (%d files known): %.3f s to watching\n' "${#files[@]}" "$restart"
+printf 'katod idle: %d CPU ticks (1/100 s) in 10 s, RSS %.1f MiB\n' "$((after - before))" "$(calc "$idle_rss / 1024")"

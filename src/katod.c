@@ -183,6 +183,18 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 
 static void on_watch(void *ud, enum watch_what what, const char *path, int root);
 
+/* Unchanged for longer than FLUSH_MS: history, safe to flush at once. */
+static bool quiet_for_long(const char *path)
+{
+	struct stat st;
+	struct timespec now;
+	if (stat(path, &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return false;
+	int64_t age_ms = (int64_t)(now.tv_sec - st.st_mtim.tv_sec) * 1000 +
+			 (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+	return age_ms > FLUSH_MS;
+}
+
 /* Watch and scan every root that exists; returns how many are watched. */
 static size_t watch_roots(struct daemon *d)
 {
@@ -210,7 +222,7 @@ static void on_watch(void *ud, enum watch_what what, const char *path, int root)
 	switch (what) {
 	case WATCH_FILE:
 		if (d->backfilling)
-			read_file(d, path, root, INGEST_TAIL);
+			read_file(d, path, root, INGEST_TAIL | (quiet_for_long(path) ? INGEST_FLUSH : 0));
 		else
 			list_put(&d->dirty, &d->ndirty, path, root, 0, 0);
 		break;
