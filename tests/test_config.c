@@ -209,6 +209,7 @@ START_TEST(default_path_follows_kato_home_xdg_and_legacy)
 	free(p);
 	free(kd);
 	free(legacy);
+	free(home);
 }
 END_TEST
 

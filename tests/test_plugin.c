@@ -122,6 +122,8 @@ START_TEST(directories_load_in_order_and_skip_duplicates)
 	free(p1);
 	free(p2);
 	free(p3);
+	free(a);
+	free(b);
 }
 END_TEST
 

@@ -37,6 +37,13 @@ static int has(struct seen *s, const char *suffix, enum watch_what what)
 	return n;
 }
 
+static void seen_free(struct seen *s)
+{
+	for (int i = 0; i < s->n; i++)
+		free(s->paths[i]);
+	s->n = 0;
+}
+
 /* Wait for and dispatch events for up to ms milliseconds. */
 static void pump(struct watch *w, struct seen *s, int ms)
 {
@@ -76,6 +83,8 @@ START_TEST(existing_files_are_reported_by_the_first_scan)
 	ck_assert_int_eq(watch_add_tree(w, root, 7, record, &s), 0);
 	ck_assert_int_eq(watch_count(w), 3);
 	watch_close(w);
+	seen_free(&s);
+	free(root);
 }
 END_TEST
 
@@ -96,6 +105,8 @@ START_TEST(appends_and_new_files_are_reported)
 	ck_assert_int_eq(has(&s, "/new.jsonl", WATCH_GONE), 1);
 	free(p);
 	watch_close(w);
+	seen_free(&s);
+	free(root);
 }
 END_TEST
 
@@ -122,11 +133,13 @@ START_TEST(deep_mkdir_then_file_is_not_missed)
 		ck_assert_msg(has(&s, rel, WATCH_FILE) >= 1, "missed %s", rel);
 	}
 	/* and later appends in the new directories are seen */
-	s.n = 0;
+	seen_free(&s);
 	touch(root, "2026/11/20/rollout-19.jsonl", "{}\n");
 	pump(w, &s, 100);
 	ck_assert_int_ge(has(&s, "/rollout-19.jsonl", WATCH_FILE), 1);
 	watch_close(w);
+	seen_free(&s);
+	free(root);
 }
 END_TEST
 
@@ -146,6 +159,8 @@ START_TEST(rename_into_place_is_a_change)
 	free(a);
 	free(b);
 	watch_close(w);
+	seen_free(&s);
+	free(root);
 }
 END_TEST
 
@@ -157,6 +172,7 @@ START_TEST(missing_root_is_an_error_not_a_crash)
 	ck_assert_int_eq(watch_add_tree(w, "/nonexistent/kato/root", 7, record, &s), -1);
 	ck_assert_int_eq(errno, ENOENT);
 	watch_close(w);
+	seen_free(&s);
 }
 END_TEST
 
