@@ -247,7 +247,7 @@ static int print_session(void *ud, const struct store_session_row *r)
 	}
 	struct buf t = BUF_INIT;
 	title_of(r, &t);
-	printf("%.8s  %-7s %-36.36s %-20.20s %6lld  %s\n", r->kato_id, r->provider, r->psid,
+	printf("%.8s  %-7s %-36.36s %-19.19s %6lld  %s\n", r->kato_id, r->provider, r->psid,
 	       r->last_ts ? r->last_ts : "-", (long long)r->events, buf_str(&t));
 	buf_free(&t);
 	return 0;
@@ -275,7 +275,7 @@ static int cmd_sessions(int argc, char **argv)
 	if (open_readonly(&s) < 0)
 		return EXIT_FAILURE;
 	if (!json)
-		printf("%-8s  %-7s %-36s %-20s %6s  %s\n", "ID", "PROVIDER", "SESSION", "LAST EVENT", "EVENTS", "TITLE");
+		printf("%-8s  %-7s %-36s %-19s %6s  %s\n", "ID", "PROVIDER", "SESSION", "LAST EVENT (UTC)", "EVENTS", "TITLE");
 	int rc = store_each_session(s, print_session, &json);
 	store_close(s);
 	return rc < 0 ? fail("cannot list sessions", NULL) : 0;
