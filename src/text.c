@@ -2,6 +2,8 @@
 
 #include "text.h"
 
+#include "pjson.h"
+
 size_t utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -100,14 +102,7 @@ bool utf8_valid(const char *s, size_t n)
 
 bool js_is_space(uint32_t cp)
 {
-	switch (cp) {
-	case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d: case 0x20:
-	case 0xa0: case 0x1680: case 0x2028: case 0x2029: case 0x202f:
-	case 0x205f: case 0x3000: case 0xfeff:
-		return true;
-	default:
-		return cp >= 0x2000 && cp <= 0x200a;
-	}
+	return cp <= 0x10ffff && pj_js_space((int32_t)cp);
 }
 
 /* Length of the whitespace code point starting at s[i], or 0. */

@@ -187,40 +187,6 @@ static int32_t cl_u8(const unsigned char *s, size_t *len)
 	return cp;
 }
 
-/* JavaScript's String.prototype.trim whitespace (WhiteSpace + LineTerminator). */
-static bool cl_is_ws(int32_t c)
-{
-	return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0xa0 || c == 0x1680 ||
-	       (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
-	       c == 0x205f || c == 0x3000 || c == 0xfeff;
-}
-
-/* Bounds of s[0..n) without JS whitespace at either end. */
-static void cl_trim(const char *s, size_t n, size_t *from, size_t *to)
-{
-	size_t a = 0, b = n;
-	while (a < b) {
-		size_t len;
-		int32_t c = cl_u8((const unsigned char *)s + a, &len);
-		if (!cl_is_ws(c))
-			break;
-		a += len;
-	}
-	while (b > a) {
-		/* step back over continuation bytes to a lead byte */
-		size_t k = b - 1;
-		while (k > a && ((unsigned char)s[k] & 0xc0) == 0x80 && b - k < 4)
-			k--;
-		size_t len;
-		int32_t c = cl_u8((const unsigned char *)s + k, &len);
-		if (k + len != b || !cl_is_ws(c))
-			break;
-		b = k;
-	}
-	*from = a;
-	*to = b;
-}
-
 /* Append s without ANSI CSI sequences (ESC '[' [0-9;]* letter). */
 static void cl_strip_ansi(struct pj_buf *out, const char *s)
 {
@@ -304,39 +270,9 @@ static void cl_clean(struct pj_buf *out, const char *s)
 	cl_strip_tags(&b, pj_cstr(&a));
 	pj_free(&a);
 	size_t from, to;
-	cl_trim(pj_cstr(&b), b.len, &from, &to);
+	pj_trim_bounds(pj_cstr(&b), b.len, &from, &to);
 	pj_add(out, pj_cstr(&b) + from, to - from);
 	pj_free(&b);
-}
-
-/* normalizeText: CRLF/CR -> LF, 3+ LF -> 2, JS trim. In place. */
-static void cl_normalize(struct pj_buf *b)
-{
-	if (!b->p)
-		return;
-	size_t w = 0, nl = 0;
-	for (size_t r = 0; r < b->len; r++) {
-		char c = b->p[r];
-		if (c == '\r') {
-			c = '\n';
-			if (r + 1 < b->len && b->p[r + 1] == '\n')
-				r++;
-		}
-		if (c == '\n') {
-			if (++nl > 2)
-				continue;
-		} else {
-			nl = 0;
-		}
-		b->p[w++] = c;
-	}
-	b->len = w;
-	b->p[w] = '\0';
-	size_t from, to;
-	cl_trim(b->p, b->len, &from, &to);
-	memmove(b->p, b->p + from, to - from);
-	b->len = to - from;
-	b->p[b->len] = '\0';
 }
 
 /* Is this (cleaned) user text something Claude Code wrote rather than
@@ -423,33 +359,6 @@ static void cl_js_string(struct pj_buf *out, struct json_object *v)
 		pj_adds(out, "[object Object]");
 	} else {
 		pj_adds(out, pj_text(v));
-	}
-}
-
-/* normalizeDecisionKey(raw, i) into out. */
-static void cl_decision_key(struct pj_buf *out, const char *raw, size_t i)
-{
-	pj_reset(out);
-	size_t from, to;
-	cl_trim(raw, strlen(raw), &from, &to);
-	bool dash = false;
-	for (size_t k = from; k < to; k++) {
-		char c = raw[k];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			if (dash && out->len)
-				pj_adds(out, "-");
-			dash = false;
-			pj_add(out, &c, 1);
-		} else {
-			dash = true;
-		}
-	}
-	if (!out->len) {
-		char tmp[32];
-		snprintf(tmp, sizeof tmp, "decision-%zu", i + 1);
-		pj_adds(out, tmp);
 	}
 }
 
@@ -635,7 +544,7 @@ static void cl_answers(const struct cl_line *ln, const char *basis_json)
 		pj_adds(&summary, qtext ? qtext : k);
 		pj_adds(&summary, " -> ");
 		cl_js_string(&summary, v);
-		cl_decision_key(&key, k, i);
+		pj_decision_key(&key, k, i);
 
 		struct json_object *meta = json_object_new_object();
 		json_object_object_add(meta, "providerQuestionId", json_object_new_string(k));
@@ -795,12 +704,12 @@ static void cl_questions(const struct cl_line *ln, struct json_object *input, co
 		if (!raw)
 			continue;
 		size_t from, to;
-		cl_trim(raw, strlen(raw), &from, &to);
+		pj_trim_bounds(raw, strlen(raw), &from, &to);
 		if (from == to)
 			continue;
 		pj_reset(&text);
 		pj_add(&text, raw + from, to - from);
-		cl_decision_key(&key, pj_cstr(&text), *k);
+		pj_decision_key(&key, pj_cstr(&text), *k);
 		struct json_object *meta = json_object_new_object();
 		const char *header = pj_str(q, "header");
 		if (header && *header)
@@ -882,7 +791,7 @@ static void cl_assistant(struct cl_line *ln, struct json_object *msg)
 		cl_clean(&piece, txt);
 		cl_add_text(st, mid, &all, &piece);
 	}
-	cl_normalize(&all);
+	pj_normalize_text(&all);
 	if (all.len) {
 		struct kato_event ev = {0};
 		ev.content = pj_cstr(&all);
@@ -952,7 +861,7 @@ static void cl_assistant(struct cl_line *ln, struct json_object *msg)
 			for (size_t j = 0; qs && j < json_object_array_length(qs); j++) {
 				const char *raw = pj_str(json_object_array_get_idx(qs, j), "question");
 				size_t from, to;
-				if (raw && (cl_trim(raw, strlen(raw), &from, &to), from < to))
+				if (raw && (pj_trim_bounds(raw, strlen(raw), &from, &to), from < to))
 					dk++;
 			}
 		}

@@ -210,71 +210,6 @@ static bool cx_iso(const char *s)
 	return true;
 }
 
-/* Is c JavaScript whitespace starting at s? Returns its byte length or 0. */
-static size_t cx_ws(const unsigned char *s, size_t n)
-{
-	if (n >= 1 && ((s[0] >= 0x09 && s[0] <= 0x0d) || s[0] == ' '))
-		return 1;
-	if (n >= 2 && s[0] == 0xc2 && s[1] == 0xa0)
-		return 2;
-	if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
-		return 3;
-	if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] <= 0x8a || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf))
-		return 3;
-	if (n >= 3 && s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)
-		return 3;
-	return 0;
-}
-
-/* Trim JS whitespace from both ends of b, in place. */
-static void cx_trim(struct pj_buf *b)
-{
-	if (!b->p)
-		return;
-	const unsigned char *s = (const unsigned char *)b->p;
-	size_t from = 0, to = b->len, k;
-	while (from < to && (k = cx_ws(s + from, to - from)))
-		from += k;
-	for (;;) {
-		size_t cut = 0;
-		for (size_t w = 1; w <= 3 && w <= to - from; w++)
-			if (cx_ws(s + to - w, w) == w)
-				cut = w;
-		if (!cut)
-			break;
-		to -= cut;
-	}
-	memmove(b->p, b->p + from, to - from);
-	b->len = to - from;
-	b->p[b->len] = '\0';
-}
-
-/* normalizeText (ref §1.2): CRLF/CR -> LF, 3+ LF -> 2, trim. In place. */
-static void cx_normalize(struct pj_buf *b)
-{
-	if (!b->p)
-		return;
-	size_t w = 0, nl = 0;
-	for (size_t r = 0; r < b->len; r++) {
-		char c = b->p[r];
-		if (c == '\r') {
-			c = '\n';
-			if (r + 1 < b->len && b->p[r + 1] == '\n')
-				r++;
-		}
-		if (c == '\n') {
-			if (++nl > 2)
-				continue;
-		} else {
-			nl = 0;
-		}
-		b->p[w++] = c;
-	}
-	b->len = w;
-	b->p[w] = '\0';
-	cx_trim(b);
-}
-
 /* stripIdePreamble: keep what follows "## My request for Codex:\n". */
 static void cx_strip_ide(struct pj_buf *b)
 {
@@ -286,7 +221,7 @@ static void cx_strip_ide(struct pj_buf *b)
 	memmove(b->p, b->p + from, b->len - from);
 	b->len -= from;
 	b->p[b->len] = '\0';
-	cx_trim(b);
+	pj_trim(b);
 }
 
 /* Is this user-role text something Codex injected rather than typed? */
@@ -329,7 +264,7 @@ static void cx_content_text(struct json_object *content, struct pj_buf *out)
 			any = true;
 		}
 	}
-	cx_normalize(out);
+	pj_normalize_text(out);
 }
 
 /* String(v) as JavaScript prints it, appended to out. */
@@ -352,35 +287,6 @@ static void cx_js_string(struct pj_buf *out, struct json_object *v)
 		pj_adds(out, "[object Object]");
 	} else {
 		pj_adds(out, pj_text(v));
-	}
-}
-
-/* normalizeDecisionKey(raw, i) into out. */
-static void cx_decision_key(struct pj_buf *out, const char *raw, size_t i)
-{
-	pj_reset(out);
-	struct pj_buf t = {0};
-	pj_adds(&t, raw ? raw : "");
-	cx_trim(&t);
-	bool dash = false;
-	for (size_t k = 0; k < t.len; k++) {
-		char c = t.p[k];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			if (dash && out->len)
-				pj_adds(out, "-");
-			dash = false;
-			pj_add(out, &c, 1);
-		} else {
-			dash = true;
-		}
-	}
-	pj_free(&t);
-	if (!out->len) {
-		char d[32];
-		snprintf(d, sizeof d, "decision-%zu", i + 1);
-		pj_adds(out, d);
 	}
 }
 
@@ -832,10 +738,10 @@ static void cx_propose(const struct cx_line *ln, struct json_object *qs, const c
 		size_t at = ++*i;
 		const char *qid = cx_nstr(q, "id");
 		if (!qid) {
-			cx_decision_key(&pq, text, at);
+			pj_decision_key(&pq, text, at);
 			qid = pq.p;
 		}
-		cx_decision_key(&key, qid, at);
+		pj_decision_key(&key, qid, at);
 		struct json_object *basis = json_object_new_array();
 		json_object_array_add(basis, json_object_new_string(call_event));
 		struct json_object *meta = cx_question_meta(q, qid);
@@ -919,7 +825,7 @@ static void cx_answers(const struct cx_line *ln, const char *call_id, struct jso
 			for (size_t k = 0; k < nl; k++) {
 				pj_reset(&one);
 				cx_js_string(&one, json_object_array_get_idx(list, k));
-				cx_trim(&one);
+				pj_trim(&one);
 				if (!one.len)
 					continue;
 				if (sel.len)
@@ -954,7 +860,7 @@ static void cx_answers(const struct cx_line *ln, const char *call_id, struct jso
 			pj_adds(&summary, qtext);
 			pj_adds(&summary, " -> ");
 			pj_adds(&summary, pj_cstr(&sel));
-			cx_decision_key(&key, qid, at);
+			pj_decision_key(&key, qid, at);
 			struct json_object *basis = json_object_new_array();
 			if (pending)
 				json_object_array_add(basis, json_object_new_string(pending->event_id));
@@ -975,7 +881,7 @@ static void cx_answers(const struct cx_line *ln, const char *call_id, struct jso
 			pj_adds(&raw, json_object_get_string(output));
 		else if (output)
 			pj_adds(&raw, pj_text(output));
-		cx_trim(&raw);
+		pj_trim(&raw);
 		size_t nq = json_object_is_type(qs, json_type_array) ? json_object_array_length(qs) : 0;
 		if (raw.len) {
 			if (nq == 1) {
@@ -1499,7 +1405,7 @@ static void cx_session_meta(const struct cx_line *ln, struct json_object *p, boo
 	struct cx_state *st = ln->st;
 	struct pj_buf id = {0};
 	pj_adds(&id, pj_str(p, "id") ?: pj_str(p, "session_id") ?: "");
-	cx_trim(&id);
+	pj_trim(&id);
 	if (st->have_meta || !id.len) {
 		/* a fork's copy of an ancestor's meta, or no id */
 		st->host->count(st->ctx, st->have_meta ? "session_meta:ancestor" : "session_meta:no-id");
@@ -1583,7 +1489,7 @@ static void cx_request_user_input(const struct cx_line *ln, struct json_object *
 			pj_adds(&summary, cx_nstr(q, "question") ? pj_str(q, "question") : qid);
 			pj_adds(&summary, " \xe2\x86\x92 ");
 			cx_js_string(&summary, val);
-			cx_decision_key(&key, qid, at);
+			pj_decision_key(&key, qid, at);
 			struct json_object *basis = json_object_new_array();
 			json_object_array_add(basis, json_object_new_string(call_event));
 			json_object_array_add(basis, json_object_new_string(rid.p));

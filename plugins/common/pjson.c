@@ -1,6 +1,7 @@
 #include "pjson.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,4 +134,119 @@ void pj_free(struct pj_buf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+}
+
+/* One UTF-8 code point at s[0..n): its value, or -1 when invalid; *len is
+ * its length (1 for an invalid byte). */
+static int32_t u8_at(const unsigned char *s, size_t n, size_t *len)
+{
+	unsigned c = s[0];
+	size_t need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+	*len = 1;
+	if (need == 1)
+		return (int32_t)c;
+	if (!need || n < need)
+		return -1;
+	int32_t cp = (int32_t)(c & (0x7f >> need));
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	static const int32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+	if (cp < min[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	*len = need;
+	return cp;
+}
+
+bool pj_js_space(int32_t c)
+{
+	return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0xa0 || c == 0x1680 ||
+	       (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
+	       c == 0x205f || c == 0x3000 || c == 0xfeff;
+}
+
+void pj_trim_bounds(const char *s, size_t n, size_t *from, size_t *to)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t a = 0, b = n, len;
+	while (a < b && pj_js_space(u8_at(u + a, b - a, &len)))
+		a += len;
+	while (b > a) {
+		/* step back over continuation bytes to a lead byte */
+		size_t k = b - 1;
+		while (k > a && b - k < 4 && (u[k] & 0xc0) == 0x80)
+			k--;
+		int32_t c = u8_at(u + k, b - k, &len);
+		if (k + len != b || !pj_js_space(c))
+			break;
+		b = k;
+	}
+	*from = a;
+	*to = b;
+}
+
+void pj_trim(struct pj_buf *b)
+{
+	if (!b->p)
+		return;
+	size_t from, to;
+	pj_trim_bounds(b->p, b->len, &from, &to);
+	memmove(b->p, b->p + from, to - from);
+	b->len = to - from;
+	b->p[b->len] = '\0';
+}
+
+void pj_normalize_text(struct pj_buf *b)
+{
+	if (!b->p)
+		return;
+	size_t w = 0, nl = 0;
+	for (size_t r = 0; r < b->len; r++) {
+		char c = b->p[r];
+		if (c == '\r') {
+			c = '\n';
+			if (r + 1 < b->len && b->p[r + 1] == '\n')
+				r++;
+		}
+		if (c == '\n') {
+			if (++nl > 2)
+				continue;
+		} else {
+			nl = 0;
+		}
+		b->p[w++] = c;
+	}
+	b->len = w;
+	b->p[w] = '\0';
+	pj_trim(b);
+}
+
+void pj_decision_key(struct pj_buf *out, const char *raw, size_t i)
+{
+	pj_reset(out);
+	if (!raw)
+		raw = "";
+	size_t from, to;
+	pj_trim_bounds(raw, strlen(raw), &from, &to);
+	bool dash = false;
+	for (size_t k = from; k < to; k++) {
+		char c = raw[k];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (dash && out->len)
+				pj_add(out, "-", 1);
+			dash = false;
+			pj_add(out, &c, 1);
+		} else {
+			dash = true;
+		}
+	}
+	if (!out->len) {
+		char tmp[32];
+		snprintf(tmp, sizeof tmp, "decision-%zu", i + 1);
+		pj_adds(out, tmp);
+	}
 }

@@ -29,6 +29,21 @@ struct pj_buf {
 	char *p;
 	size_t len, cap;
 };
+
+/* Is code point c whitespace for JavaScript's trim and \s? */
+bool pj_js_space(int32_t c);
+/* JavaScript's String.prototype.trim: the bounds [*from, *to) of s[0..n)
+ * without JS whitespace (WhiteSpace + LineTerminator) at either end. */
+void pj_trim_bounds(const char *s, size_t n, size_t *from, size_t *to);
+/* JS-trim b in place. */
+void pj_trim(struct pj_buf *b);
+/* The reference's normalizeText, in place: CRLF and CR to LF, runs of 3+
+ * LF to two, then JS trim. */
+void pj_normalize_text(struct pj_buf *b);
+/* The reference's normalizeDecisionKey(raw, i) into out (replacing it):
+ * JS-trim, lowercase, runs of non-[a-z0-9] to "-", no edge "-";
+ * "decision-<i+1>" when nothing is left. */
+void pj_decision_key(struct pj_buf *out, const char *raw, size_t i);
 void pj_add(struct pj_buf *b, const char *s, size_t n);
 void pj_adds(struct pj_buf *b, const char *s);
 const char *pj_cstr(struct pj_buf *b); /* "" when empty */

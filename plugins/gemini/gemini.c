@@ -143,50 +143,6 @@ static int32_t gm_u8(const unsigned char *s, size_t n, size_t *len)
 	return cp;
 }
 
-/* JavaScript's String.prototype.trim whitespace set. */
-static bool gm_is_ws(int32_t c)
-{
-	return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0xa0 || c == 0x1680 ||
-	       (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
-	       c == 0x205f || c == 0x3000 || c == 0xfeff;
-}
-
-/* JS-trim s[0..n): *start and *end bound the kept part. */
-static void gm_trim_bounds(const char *s, size_t n, size_t *start, size_t *end)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t a = 0, b = n, l;
-	while (a < b) {
-		int32_t c = gm_u8(u + a, b - a, &l);
-		if (c < 0 || !gm_is_ws(c))
-			break;
-		a += l;
-	}
-	while (b > a) {
-		size_t k = b - 1;
-		while (k > a && b - k < 4 && (u[k] & 0xc0) == 0x80)
-			k--;
-		int32_t c = gm_u8(u + k, b - k, &l);
-		if (c < 0 || k + l != b || !gm_is_ws(c))
-			break;
-		b = k;
-	}
-	*start = a;
-	*end = b;
-}
-
-/* JS-trim a buffer in place. */
-static void gm_trim(struct pj_buf *b)
-{
-	if (!b->len)
-		return;
-	size_t a, e;
-	gm_trim_bounds(b->p, b->len, &a, &e);
-	memmove(b->p, b->p + a, e - a);
-	b->len = e - a;
-	b->p[b->len] = '\0';
-}
-
 /* Append s[0..n) to b, replacing invalid UTF-8 and NUL with U+FFFD. */
 static void gm_put(struct pj_buf *b, const char *s, size_t n)
 {
@@ -209,32 +165,6 @@ static void gm_put(struct pj_buf *b, const char *s, size_t n)
 static void gm_puts(struct pj_buf *b, const char *s)
 {
 	gm_put(b, s, strlen(s));
-}
-
-/* normalizeText (ref §1.2): CRLF and CR to LF, runs of 3+ LF to two, JS
- * trim. In place. */
-static void gm_normalize(struct pj_buf *b)
-{
-	size_t w = 0, nl = 0;
-	for (size_t r = 0; r < b->len; r++) {
-		char c = b->p[r];
-		if (c == '\r') {
-			if (r + 1 < b->len && b->p[r + 1] == '\n')
-				continue;
-			c = '\n';
-		}
-		if (c == '\n') {
-			if (++nl > 2)
-				continue;
-		} else {
-			nl = 0;
-		}
-		b->p[w++] = c;
-	}
-	b->len = w;
-	if (b->p)
-		b->p[w] = '\0';
-	gm_trim(b);
 }
 
 /* Append s to out, cut to 100 UTF-16 units plus "..." when longer (a
@@ -267,7 +197,7 @@ static bool gm_member(struct json_object *o, const char *key, struct pj_buf *out
 	if (!s)
 		return false;
 	size_t a, e;
-	gm_trim_bounds(s, strlen(s), &a, &e);
+	pj_trim_bounds(s, strlen(s), &a, &e);
 	gm_put(out, s + a, e - a);
 	return out->len > 0;
 }
@@ -287,7 +217,7 @@ static void gm_extract(struct json_object *v, bool fnresp, struct pj_buf *out)
 	if (json_object_is_type(v, json_type_string)) {
 		const char *s = json_object_get_string(v);
 		size_t a, e;
-		gm_trim_bounds(s, strlen(s), &a, &e);
+		pj_trim_bounds(s, strlen(s), &a, &e);
 		gm_put(out, s + a, e - a);
 		return;
 	}
@@ -303,7 +233,7 @@ static void gm_extract(struct json_object *v, bool fnresp, struct pj_buf *out)
 			pj_add(out, item.p, item.len);
 		}
 		pj_free(&item);
-		gm_trim(out);
+		pj_trim(out);
 		return;
 	}
 	if (!json_object_is_type(v, json_type_object))
@@ -682,7 +612,7 @@ static bool gm_command_line(const char *s, size_t n)
 		return true;
 	size_t l;
 	int32_t cp = gm_u8((const unsigned char *)s + i, n - i, &l);
-	return cp >= 0 && gm_is_ws(cp);
+	return cp >= 0 && pj_js_space(cp);
 }
 
 /* Is the trimmed line s[0..n) a command-like line of text? */
@@ -693,7 +623,7 @@ static bool gm_has_command(const char *text, const char *s, size_t n)
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		size_t a, e;
-		gm_trim_bounds(p, len, &a, &e);
+		pj_trim_bounds(p, len, &a, &e);
 		if (gm_command_line(p + a, e - a) && e - a == n && !memcmp(p + a, s, n))
 			return true;
 		if (!nl)
@@ -712,9 +642,9 @@ static void gm_user_text(struct json_object *msg, struct pj_buf *out)
 	json_object_object_get_ex(msg, "displayContent", &display);
 	struct pj_buf raw = {0}, disp = {0};
 	gm_extract(content, false, &raw);
-	gm_normalize(&raw);
+	pj_normalize_text(&raw);
 	gm_extract(display, false, &disp);
-	gm_normalize(&disp);
+	pj_normalize_text(&disp);
 	pj_reset(out);
 	if (!disp.len) {
 		pj_add(out, pj_cstr(&raw), raw.len);
@@ -726,7 +656,7 @@ static void gm_user_text(struct json_object *msg, struct pj_buf *out)
 			const char *nl = strchr(p, '\n');
 			size_t len = nl ? (size_t)(nl - p) : strlen(p);
 			size_t a, e;
-			gm_trim_bounds(p, len, &a, &e);
+			pj_trim_bounds(p, len, &a, &e);
 			if (gm_command_line(p + a, e - a) && !gm_has_command(disp.p, p + a, e - a)) {
 				pj_add(out, p + a, e - a);
 				pj_adds(out, "\n");
@@ -736,7 +666,7 @@ static void gm_user_text(struct json_object *msg, struct pj_buf *out)
 			p = nl + 1;
 		}
 		pj_add(out, disp.p, disp.len);
-		gm_trim(out);
+		pj_trim(out);
 	}
 	pj_free(&raw);
 	pj_free(&disp);
@@ -917,7 +847,7 @@ static void gm_build(struct gm_state *st, struct json_object *msg, const char *k
 		}
 	} else if (!strcmp(type, "gemini")) {
 		gm_extract(content, true, &t);
-		gm_normalize(&t);
+		pj_normalize_text(&t);
 		if (!t.len)
 			gm_extract(display, true, &t);
 		struct pj_buf model = {0};
@@ -958,7 +888,7 @@ static void gm_build(struct gm_state *st, struct json_object *msg, const char *k
 				pj_free(&subj);
 				pj_free(&desc);
 			}
-			gm_normalize(&t);
+			pj_normalize_text(&t);
 			if (!t.len)
 				continue;
 			struct gm_out *o = gm_new_out(st, m, key, "thinking", (long)j);
@@ -1001,10 +931,10 @@ static void gm_build(struct gm_state *st, struct json_object *msg, const char *k
 		}
 	} else if (!strcmp(type, "info") || !strcmp(type, "error") || !strcmp(type, "warning")) {
 		gm_extract(content, false, &t);
-		gm_normalize(&t);
+		pj_normalize_text(&t);
 		if (!t.len) {
 			gm_extract(display, false, &t);
-			gm_normalize(&t);
+			pj_normalize_text(&t);
 		}
 		if (t.len) {
 			struct gm_out *o = gm_new_out(st, m, key, "provider.info", -1);
@@ -1209,7 +1139,7 @@ static void gm_meta(struct gm_state *st, struct json_object *o)
 		const char *d = json_object_get_string(json_object_array_get_idx(dirs, 0));
 		if (json_object_is_type(json_object_array_get_idx(dirs, 0), json_type_string) && d) {
 			size_t a, e;
-			gm_trim_bounds(d, strlen(d), &a, &e);
+			pj_trim_bounds(d, strlen(d), &a, &e);
 			gm_put(&b, d + a, e - a);
 			if (b.len)
 				gm_set(&st->cwd, b.p);
@@ -1227,7 +1157,7 @@ static void gm_rewind(struct gm_state *st, const char *target)
 	gm_process(st, true);
 	struct pj_buf t = {0};
 	size_t a, e;
-	gm_trim_bounds(target, strlen(target), &a, &e);
+	pj_trim_bounds(target, strlen(target), &a, &e);
 	gm_put(&t, target + a, e - a);
 	ssize_t pos = gm_list_find(st, pj_cstr(&t));
 	size_t cut = pos < 0 ? 0 : (size_t)pos;
