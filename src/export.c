@@ -55,77 +55,36 @@ static int on_session(void *ud, const struct store_session_row *r)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+void export_md_options(const struct kato_config *cfg, struct md_options *o)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	md_options_default(o);
+	if (!cfg)
+		return;
+	o->include_commentary = cfg->flags.include_commentary;
+	o->include_thinking = cfg->flags.include_thinking;
+	o->include_tool_calls = cfg->flags.include_tool_calls;
+	o->italicize_user = cfg->flags.italicize_user_messages;
+	o->include_system_events = cfg->flags.capture_include_system_events;
 }
 
-/* Sorted unique "<provider>.<model>" of the assistant messages, plus the
- * user's participant name first when configured (ref §4.2). */
-static char **participants(struct json_object *const *ev, size_t n, const struct kato_config *cfg)
+const char *export_user_participant(const struct kato_config *cfg)
 {
-	char **v = xcalloc(n + 2, sizeof *v);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *kind = pj_str(ev[i], "kind");
-		if (!kind || strcmp(kind, "message.assistant"))
-			continue;
-		const char *model = pj_str(ev[i], "model");
-		const char *prov = pj_str(ev[i], "provider");
-		struct buf b = BUF_INIT;
-		buf_printf(&b, "%s.%s", prov ? prov : "", model && *model ? model : "assistant");
-		bool dup = false;
-		for (size_t j = 0; j < k && !dup; j++)
-			dup = !strcmp(v[j], b.p);
-		if (dup)
-			buf_free(&b);
-		else
-			v[k++] = buf_take(&b);
+	if (!cfg || !cfg->frontmatter.add_participant_username)
+		return NULL;
+	const char *name = cfg->frontmatter.default_participant_username;
+	if (!name || !*name)
+		name = getenv("USER");
+	if (!name || !*name)
+		name = getenv("USERNAME");
+	if (!name || !*name) {
+		const char *home = getenv("HOME");
+		const char *slash = home ? strrchr(home, '/') : NULL;
+		name = slash ? slash + 1 : home;
 	}
-	qsort(v, k, sizeof *v, cmp_str);
-	if (cfg && cfg->frontmatter.add_participant_username) {
-		const char *name = cfg->frontmatter.default_participant_username;
-		if (!name || !*name)
-			name = getenv("USER");
-		if (!name || !*name)
-			name = getenv("USERNAME");
-		if (name && *name) {
-			struct buf b = BUF_INIT;
-			buf_adds(&b, "user.");
-			for (const char *p = name; *p; p++) {
-				char ch = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
-				if (ch == ' ' || ch == '\t')
-					ch = '-';
-				if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-')
-					buf_addc(&b, ch);
-			}
-			memmove(v + 1, v, k * sizeof *v);
-			v[0] = buf_take(&b);
-			k++;
-		}
-	}
-	v[k] = NULL;
-	return v;
+	return name && *name ? name : NULL;
 }
 
-static char **event_kinds(struct json_object *const *ev, size_t n)
-{
-	char **v = xcalloc(n + 1, sizeof *v);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *kind = pj_str(ev[i], "kind");
-		bool dup = !kind;
-		for (size_t j = 0; j < k && !dup; j++)
-			dup = !strcmp(v[j], kind);
-		if (!dup)
-			v[k++] = xstrdup(kind);
-	}
-	qsort(v, k, sizeof *v, cmp_str);
-	v[k] = NULL;
-	return v;
-}
-
-static void free_list(char **v)
+void export_free_list(char **v)
 {
 	for (size_t i = 0; v && v[i]; i++)
 		free(v[i]);
@@ -150,14 +109,7 @@ int export_session(struct store *s, int64_t sid, enum export_format fmt,
 	struct session_facts facts = {0};
 	store_get_session(s, sid, on_session, &facts);
 	struct md_options o;
-	md_options_default(&o);
-	if (cfg) {
-		o.include_commentary = cfg->flags.include_commentary;
-		o.include_thinking = cfg->flags.include_thinking;
-		o.include_tool_calls = cfg->flags.include_tool_calls;
-		o.italicize_user = cfg->flags.italicize_user_messages;
-		o.include_system_events = cfg->flags.capture_include_system_events;
-	}
+	export_md_options(cfg, &o);
 	char *title = facts.title ? xstrdup(facts.title) : NULL;
 	if (!title) {
 		struct buf sn = BUF_INIT;
@@ -165,8 +117,8 @@ int export_session(struct store *s, int64_t sid, enum export_format fmt,
 			title = buf_take(&sn);
 		buf_free(&sn);
 	}
-	char **parts = participants(c.ev, c.n, cfg);
-	char **kinds = cfg && cfg->frontmatter.include_conversation_event_kinds ? event_kinds(c.ev, c.n) : NULL;
+	char **parts = md_participants(c.ev, c.n, export_user_participant(cfg));
+	char **kinds = cfg && cfg->frontmatter.include_conversation_event_kinds ? md_event_kinds(c.ev, c.n) : NULL;
 	struct timeval now;
 	gettimeofday(&now, NULL);
 	int64_t ms = (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
@@ -188,8 +140,8 @@ int export_session(struct store *s, int64_t sid, enum export_format fmt,
 		rc = -1;
 	}
 	buf_free(&doc);
-	free_list(parts);
-	free_list(kinds);
+	export_free_list(parts);
+	export_free_list(kinds);
 	free(title);
 	free(facts.psid);
 	free(facts.provider);

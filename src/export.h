@@ -18,4 +18,14 @@ struct kato_config;
 int export_session(struct store *s, int64_t sid, enum export_format fmt,
 		   const struct kato_config *cfg, FILE *out, char **err);
 
+struct md_options;
+/* The Markdown options of cfg's featureFlags (NULL: defaults). */
+void export_md_options(const struct kato_config *cfg, struct md_options *o);
+/* The participant user name when cfg asks for one (ref §4.2:
+ * defaultParticipantUsername, else $USER, $USERNAME, basename of $HOME),
+ * else NULL. */
+const char *export_user_participant(const struct kato_config *cfg);
+/* Free a NULL-terminated list from md_participants / md_event_kinds. */
+void export_free_list(char **v);
+
 #endif

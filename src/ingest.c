@@ -91,8 +91,12 @@ static int host_emit(void *ctx, const struct kato_event *ev)
 	}
 	struct fingerprint fp;
 	fingerprint_event(c->p->desc->name, c->psid, ev, &fp);
+	/* only the flags the ABI defines, plus kato's own history mark */
+	uint32_t flags = ev->flags & (KATO_EVENT_HUMAN | KATO_EVENT_SIDECHAIN | KATO_EVENT_INJECTED | KATO_EVENT_ERROR);
+	if (c->in->history)
+		flags |= STORE_EVENT_HISTORY;
 	int64_t seq;
-	if (store_add_event(c->in->store, c->sid, &fp, ev->kind, ev->timestamp, ev->flags, json.p, &seq) < 0) {
+	if (store_add_event(c->in->store, c->sid, &fp, ev->kind, ev->timestamp, flags, json.p, &seq) < 0) {
 		log_error("store: cannot add event: %s", store_errmsg(c->in->store));
 		c->failed = true;
 		buf_free(&json);
@@ -106,7 +110,7 @@ static int host_emit(void *ctx, const struct kato_event *ev)
 	c->in->stats.events_new++;
 	if (c->in->on_event) {
 		c->pend = xrealloc(c->pend, (c->npend + 1) * sizeof *c->pend);
-		c->pend[c->npend++] = (struct pending){c->sid, seq, ev->flags, xstrdup(ev->kind), buf_take(&json)};
+		c->pend[c->npend++] = (struct pending){c->sid, seq, flags, xstrdup(ev->kind), buf_take(&json)};
 	}
 	buf_free(&json);
 	return 0;

@@ -26,6 +26,10 @@ struct ingest_stats {
 struct ingest {
 	struct store *store;
 	struct ingest_stats stats;
+	/* Mark what is stored now as history (STORE_EVENT_HISTORY): its
+	 * commands are never run. kato import sets it always; katod for
+	 * files it finds at start-up that it never saw live. */
+	bool history;
 	/* Optional: called after each commit for every event it stored. */
 	void (*on_event)(void *ud, int64_t sid, int64_t seq, const char *kind, uint32_t flags,
 			 const char *json);

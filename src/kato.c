@@ -150,7 +150,7 @@ static int cmd_import(int argc, char **argv)
 		plugin_set_free(&plugins);
 		return rc;
 	}
-	struct ingest in = {.store = store};
+	struct ingest in = {.store = store, .history = true}; /* never runs commands */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int status = 0;

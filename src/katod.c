@@ -32,6 +32,7 @@
 #include "log.h"
 #include "paths.h"
 #include "plugin.h"
+#include "recorder.h"
 #include "store.h"
 #include "watch.h"
 
@@ -44,6 +45,9 @@
 /* Safety sweep: stat every known file in case inotify missed something
  * (NFS, mmap writers, a lost overflow). */
 #define SWEEP_MS (5 * 60 * 1000)
+/* A recording that could not be written (disk full, permissions) is tried
+ * again after this long. */
+#define RETRY_MS 2000
 
 struct root {
 	char *dir;
@@ -64,6 +68,10 @@ struct daemon {
 	struct plugin_set plugins;
 	struct store *store;
 	struct ingest in;
+	struct recorder *rec;
+	int64_t retry_ms;     /* when to run the recorder again after a failure, 0: never */
+	int64_t prev_start_ms; /* wall clock: when the previous katod started, 0: never ran */
+	int64_t prev_stop_ms;  /* when it stopped cleanly, 0: it did not */
 	struct watch *watch;
 	struct root *roots;
 	size_t nroots;
@@ -126,6 +134,8 @@ static void notify(const char *msg)
 static void arm_timer(struct daemon *d)
 {
 	int64_t due = d->next_sweep_ms;
+	if (d->retry_ms && d->retry_ms < due)
+		due = d->retry_ms;
 	for (size_t i = 0; i < d->npending; i++)
 		if (d->pending[i].due_ms < due)
 			due = d->pending[i].due_ms;
@@ -183,6 +193,24 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 
 static void on_watch(void *ud, enum watch_what what, const char *path, int root);
 
+static void on_event(void *ud, int64_t sid, int64_t seq, const char *kind, uint32_t flags, const char *json)
+{
+	(void)seq;
+	(void)kind;
+	(void)flags;
+	(void)json;
+	recorder_note(ud, sid);
+}
+
+/* Run the commands and appends of the sessions that got new events. */
+static void record(struct daemon *d)
+{
+	int rc = recorder_run(d->rec);
+	if (rc < 0)
+		log_error("recorder: store error: %s; will retry", store_errmsg(d->store));
+	d->retry_ms = rc ? now_ms() + RETRY_MS : 0;
+}
+
 /* Unchanged for longer than FLUSH_MS: history, safe to flush at once. */
 static bool quiet_for_long(const char *path)
 {
@@ -216,14 +244,42 @@ static size_t watch_roots(struct daemon *d)
 	return n;
 }
 
+static int64_t wall_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Is a file found at start-up history (its commands are not run)? Yes,
+ * unless katod has read it before (what was added since is the rest of a
+ * conversation it follows) or it changed while the previous katod was
+ * running (that one died before reading it). */
+static bool is_history(struct daemon *d, const char *path)
+{
+	struct store_file f;
+	int known = store_get_file(d->store, path, &f);
+	if (known > 0) {
+		store_file_free(&f);
+		return false;
+	}
+	struct stat st;
+	if (known < 0 || !d->prev_start_ms || stat(path, &st) < 0)
+		return true;
+	int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+	return mtime < d->prev_start_ms || (d->prev_stop_ms && mtime > d->prev_stop_ms);
+}
+
 static void on_watch(void *ud, enum watch_what what, const char *path, int root)
 {
 	struct daemon *d = ud;
 	switch (what) {
 	case WATCH_FILE:
-		if (d->backfilling)
+		if (d->backfilling) {
+			d->in.history = is_history(d, path);
 			read_file(d, path, root, INGEST_TAIL | (quiet_for_long(path) ? INGEST_FLUSH : 0));
-		else
+			d->in.history = false;
+		} else
 			list_put(&d->dirty, &d->ndirty, path, root, 0, 0);
 		break;
 	case WATCH_GONE:
@@ -311,6 +367,7 @@ static void on_timer(struct daemon *d)
 	free(due);
 	if (now >= d->next_sweep_ms)
 		sweep(d);
+	record(d);
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -505,6 +562,23 @@ int main(int argc, char **argv)
 	log_info("katod %s starting: store %s, %zu provider(s)", KATO_VERSION, dbpath, d.plugins.n);
 	free(dbpath);
 	d.in.store = d.store;
+	if (recorder_open(d.store, &d.cfg, &d.rec, &err) < 0) {
+		log_error("recordings: %s", err);
+		return 1;
+	}
+	d.in.on_event = on_event;
+	d.in.ud = d.rec;
+	/* when the previous katod ran: files it may have missed are not history */
+	int64_t v;
+	if (store_meta_get(d.store, "katod_started_ms", &v) == 1)
+		d.prev_start_ms = v;
+	if (store_meta_get(d.store, "katod_stopped_ms", &v) == 1)
+		d.prev_stop_ms = v;
+	if (store_meta_set(d.store, "katod_started_ms", wall_now_ms()) < 0 ||
+	    store_meta_set(d.store, "katod_stopped_ms", 0) < 0) {
+		log_error("store: %s", store_errmsg(d.store));
+		return 1;
+	}
 
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -535,6 +609,9 @@ int main(int argc, char **argv)
 	d.backfilling = true;
 	size_t watched = watch_roots(&d);
 	d.backfilling = false;
+	if (recorder_resume(d.rec) < 0)
+		log_error("recorder: cannot read its state: %s", store_errmsg(d.store));
+	record(&d);
 	log_summary(&d, "backfill done");
 	log_info("watching %zu of %zu root(s), %d director%s", watched, d.nroots, watch_count(d.watch),
 		 watch_count(d.watch) == 1 ? "y" : "ies");
@@ -562,6 +639,7 @@ int main(int argc, char **argv)
 					free(d.dirty[k].path);
 				}
 				d.ndirty = 0;
+				record(&d);
 			} else if (fd == d.timer_fd) {
 				on_timer(&d);
 			} else if (fd == sig_fd) {
@@ -573,6 +651,11 @@ int main(int argc, char **argv)
 						if (load_config(&d) == 0) {
 							if (!verbose)
 								log_set_level(d.cfg.operational_level);
+							char *rerr = NULL;
+							if (recorder_configure(d.rec, &d.cfg, &rerr) < 0) {
+								log_error("recordings keep the old settings: %s", rerr);
+								free(rerr);
+							}
 							setup_roots(&d);
 							watch_roots(&d);
 						}
@@ -587,6 +670,8 @@ int main(int argc, char **argv)
 		arm_timer(&d);
 	}
 	notify("STOPPING=1");
+	record(&d);
+	store_meta_set(d.store, "katod_stopped_ms", wall_now_ms());
 	log_summary(&d, "stopped");
 	for (size_t i = 0; i < d.npending; i++)
 		free(d.pending[i].path);
@@ -596,6 +681,7 @@ int main(int argc, char **argv)
 		free(d.roots[i].dir);
 	free(d.roots);
 	watch_close(d.watch);
+	recorder_close(d.rec);
 	store_close(d.store);
 	plugin_set_free(&d.plugins);
 	config_free(&d.cfg);

@@ -662,8 +662,10 @@ static void render_compaction(struct render *r, struct json_object *ev, struct b
 	block(r, b);
 }
 
-/* Append the parts for events[0..n) to r->raw; *last_role in/out. */
-static void render_parts(struct render *r, struct json_object *const *events, size_t n, char last_role[16])
+/* Append the parts for events[first..n) to r->raw; events before `first`
+ * are context only (the previous-message rule). *last_role in/out. */
+static void render_parts(struct render *r, struct json_object *const *events, size_t n, size_t first,
+			 char last_role[16])
 {
 	const struct md_options *o = r->o;
 	struct json_object *queues = json_object_new_object(), *used = json_object_new_object();
@@ -686,7 +688,7 @@ static void render_parts(struct render *r, struct json_object *const *events, si
 		json_object_array_add(q, json_object_new_int((int)i));
 	}
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = first; i < n; i++) {
 		struct json_object *ev = events[i];
 		const char *kind = ev ? sfield(ev, "kind") : NULL;
 		if (!kind)
@@ -830,8 +832,14 @@ static size_t finish(const struct buf *raw, bool strip_leading, struct buf *out)
 void md_render(const struct md_options *o, struct json_object *const *events, size_t n,
 	       char last_role[16], struct buf *out)
 {
+	md_render_after(o, events, n, 0, last_role, out);
+}
+
+void md_render_after(const struct md_options *o, struct json_object *const *events, size_t n, size_t first,
+		     char last_role[16], struct buf *out)
+{
 	struct render r = {o, BUF_INIT, 0};
-	render_parts(&r, events, n, last_role);
+	render_parts(&r, events, n, first, last_role);
 	if (finish(&r.raw, true, out))
 		buf_addc(out, '\n');
 	buf_free(&r.raw);
@@ -849,8 +857,75 @@ void md_document(const struct md_options *o, const struct fm_fields *fm,
 		part(&r, "", 0);
 		buf_free(&f);
 	}
-	render_parts(&r, events, n, role);
+	render_parts(&r, events, n, 0, role);
 	finish(&r.raw, true, out);
 	buf_addc(out, '\n');
 	buf_free(&r.raw);
 }
+
+/* ---- frontmatter lists ---------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **md_participants(struct json_object *const *ev, size_t n, const char *user)
+{
+	char **v = xcalloc(n + 2, sizeof *v);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *kind = pj_str(ev[i], "kind");
+		if (!kind || strcmp(kind, "message.assistant"))
+			continue;
+		const char *model = pj_str(ev[i], "model");
+		const char *prov = pj_str(ev[i], "provider");
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s.%s", prov ? prov : "", model && *model ? model : "assistant");
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !strcmp(v[j], b.p);
+		if (dup)
+			buf_free(&b);
+		else
+			v[k++] = buf_take(&b);
+	}
+	qsort(v, k, sizeof *v, cmp_str);
+	{
+		const char *name = user;
+		if (name && *name) {
+			struct buf b = BUF_INIT;
+			buf_adds(&b, "user.");
+			for (const char *p = name; *p; p++) {
+				char ch = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+				if (ch == ' ' || ch == '\t')
+					ch = '-';
+				if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-')
+					buf_addc(&b, ch);
+			}
+			memmove(v + 1, v, k * sizeof *v);
+			v[0] = buf_take(&b);
+			k++;
+		}
+	}
+	v[k] = NULL;
+	return v;
+}
+
+char **md_event_kinds(struct json_object *const *ev, size_t n)
+{
+	char **v = xcalloc(n + 1, sizeof *v);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *kind = pj_str(ev[i], "kind");
+		bool dup = !kind;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !strcmp(v[j], kind);
+		if (!dup)
+			v[k++] = xstrdup(kind);
+	}
+	qsort(v, k, sizeof *v, cmp_str);
+	v[k] = NULL;
+	return v;
+}
+

@@ -55,6 +55,12 @@ void md_options_default(struct md_options *o);
 void md_render(const struct md_options *o, struct json_object *const *events, size_t n,
 	       char last_role[16], struct buf *out);
 
+/* md_render of events[first..n), with events[0..first) as context only:
+ * the message before `first` counts for the assistant de-duplication rule
+ * (a recording's chunk continues what is already in the file). */
+void md_render_after(const struct md_options *o, struct json_object *const *events, size_t n, size_t first,
+		     char last_role[16], struct buf *out);
+
 /* A whole document as the reference writes it on create / overwrite without
  * an existing frontmatter (ref §4.4): with `fm`, "<frontmatter>\n\n<body>\n",
  * or "<frontmatter>\n" when the body is empty; without `fm`, "<body>\n"
@@ -90,5 +96,13 @@ void md_json_pretty(struct json_object *v, struct buf *out);
 /* JavaScript's String(number) for a double ("1", "0.5", "1e+21", "NaN").
  * Appends to `out`. */
 void md_js_number(double d, struct buf *out);
+
+/* The frontmatter participants of ref §4.2: "user.<user>" first when user
+ * is non-NULL (lowercased, blanks as "-", only [a-z0-9._-] kept), then the
+ * sorted unique "<provider>.<model>" ("<provider>.assistant" without a
+ * model) of the message.assistant events. NULL-terminated, malloc'd. */
+char **md_participants(struct json_object *const *ev, size_t n, const char *user);
+/* The sorted unique kinds of the events (conversationEventKinds). */
+char **md_event_kinds(struct json_object *const *ev, size_t n);
 
 #endif

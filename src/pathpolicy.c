@@ -273,7 +273,7 @@ static int open_fail(int dfd, int err, char **why, char *reason)
 	return -1;
 }
 
-int pathpolicy_open(const struct pathpolicy *pp, const char *canonical, int flags, char **why)
+int pathpolicy_open_dir(const struct pathpolicy *pp, const char *canonical, const char **name, char **why)
 {
 	*why = NULL;
 	if (!canonical || canonical[0] != '/' || !strcmp(canonical, "/")) {
@@ -333,6 +333,17 @@ int pathpolicy_open(const struct pathpolicy *pp, const char *canonical, int flag
 		*slash = '/';
 		comp = slash + 1;
 	}
+	*name = canonical + (comp - path);
+	free(path);
+	return dfd;
+}
+
+int pathpolicy_open(const struct pathpolicy *pp, const char *canonical, int flags, char **why)
+{
+	const char *comp;
+	int dfd = pathpolicy_open_dir(pp, canonical, &comp, why);
+	if (dfd < 0)
+		return -1;
 	int fd = openat(dfd, comp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | flags, 0644);
 	if (fd < 0) {
 		int e = errno;
@@ -345,11 +356,9 @@ int pathpolicy_open(const struct pathpolicy *pp, const char *canonical, int flag
 			r = open_fail(dfd, e, why, xstrdup("is not a regular file"));
 		else
 			r = open_fail(dfd, e, why, fmt_why("cannot open %s: %s", canonical, strerror(e)));
-		free(path);
 		return r;
 	}
 	close(dfd);
-	free(path);
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);

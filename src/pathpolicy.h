@@ -45,6 +45,12 @@ int pathpolicy_check(const struct pathpolicy *pp, const char *path, char **canon
  * Returns the fd, or -1 with errno and *why (malloc'd). */
 int pathpolicy_open(const struct pathpolicy *pp, const char *canonical, int flags, char **why);
 
+/* The directory half of pathpolicy_open: the same checks and walk, but it
+ * returns an O_PATH descriptor of the parent directory and points *name at
+ * the final component inside `canonical`, for openat/renameat there
+ * (atomic replaces). Returns the fd, or -1 with errno and *why. */
+int pathpolicy_open_dir(const struct pathpolicy *pp, const char *canonical, const char **name, char **why);
+
 void pathpolicy_free(struct pathpolicy *pp);
 
 /* Lexically normalise a path taken as absolute: no "." or ".." components

@@ -44,7 +44,7 @@ struct store {
 	bool readonly;
 };
 
-/* Schema version 1. Later versions add steps to `migrations`. */
+/* Schema versions: migrations[v] takes the store from v to v + 1. */
 static const char *const migrations[] = {
 	/* 0 -> 1 */
 	"CREATE TABLE sessions ("
@@ -72,6 +72,33 @@ static const char *const migrations[] = {
 	"CREATE TABLE counts ("
 	" provider TEXT NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL,"
 	" PRIMARY KEY(provider, type));",
+	/* 1 -> 2: recordings. Events stored before it are history: their
+	 * commands are never run. */
+	"UPDATE events SET flags = flags | 1073741824;"
+	"CREATE TABLE recorder ("
+	" session INTEGER PRIMARY KEY REFERENCES sessions(id),"
+	" pointer TEXT,"
+	" command_seq INTEGER NOT NULL DEFAULT 0,"
+	" command_line INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE recordings ("
+	" id INTEGER PRIMARY KEY,"
+	" session INTEGER NOT NULL REFERENCES sessions(id),"
+	" path TEXT NOT NULL,"
+	" rec_id TEXT NOT NULL,"
+	" active INTEGER NOT NULL DEFAULT 0,"
+	" write_seq INTEGER NOT NULL DEFAULT 0,"
+	" last_role TEXT NOT NULL DEFAULT '',"
+	" size INTEGER NOT NULL DEFAULT -1,"
+	" pending_upto INTEGER, pending_before INTEGER, pending_after INTEGER,"
+	" pending_bytes BLOB, pending_role TEXT,"
+	" UNIQUE(session, path));"
+	"CREATE TABLE commands ("
+	" id INTEGER PRIMARY KEY,"
+	" session INTEGER NOT NULL REFERENCES sessions(id),"
+	" seq INTEGER NOT NULL, line INTEGER NOT NULL,"
+	" name TEXT NOT NULL, arg TEXT, target TEXT,"
+	" outcome TEXT NOT NULL, reason TEXT, at_ms INTEGER NOT NULL);"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER);",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 
@@ -612,4 +639,250 @@ int store_totals(struct store *s, int64_t *sessions, int64_t *events, int64_t *f
 	*events = scalar(s, "SELECT count(*) FROM events");
 	*files = scalar(s, "SELECT count(*) FROM files");
 	return *sessions < 0 || *events < 0 || *files < 0 ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- recorder */
+
+static int step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_rec_session_get(struct store *s, int64_t sid, struct store_rec_session *r)
+{
+	memset(r, 0, sizeof *r);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT pointer, command_seq, command_line FROM recorder WHERE session=?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, sid);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		r->pointer = col_dup(st, 0);
+		r->command_seq = sqlite3_column_int64(st, 1);
+		r->command_line = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_rec_session_put(struct store *s, int64_t sid, const struct store_rec_session *r)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT OR REPLACE INTO recorder(session, pointer, command_seq, command_line) "
+			       "VALUES(?1,?2,?3,?4)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, sid);
+	bind_text(st, 2, r->pointer);
+	sqlite3_bind_int64(st, 3, r->command_seq);
+	sqlite3_bind_int(st, 4, r->command_line);
+	return step_done(st);
+}
+
+void store_rec_session_free(struct store_rec_session *r)
+{
+	free(r->pointer);
+	memset(r, 0, sizeof *r);
+}
+
+static void col_copy(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	snprintf(out, size, "%s", v ? v : "");
+}
+
+int store_recordings(struct store *s, int64_t sid, struct store_recording **v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT id, session, path, rec_id, active, write_seq, last_role, size, "
+			       "pending_upto, pending_before, pending_after, pending_bytes, pending_role "
+			       "FROM recordings WHERE ?1 = 0 OR session = ?1 ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, sid);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*v = xrealloc(*v, (*n + 1) * sizeof **v);
+		struct store_recording *r = &(*v)[(*n)++];
+		memset(r, 0, sizeof *r);
+		r->id = sqlite3_column_int64(st, 0);
+		r->session = sqlite3_column_int64(st, 1);
+		r->path = col_dup(st, 2);
+		col_copy(st, 3, r->rec_id, sizeof r->rec_id);
+		r->active = sqlite3_column_int(st, 4) != 0;
+		r->write_seq = sqlite3_column_int64(st, 5);
+		col_copy(st, 6, r->last_role, sizeof r->last_role);
+		r->size = sqlite3_column_int64(st, 7);
+		r->pending = sqlite3_column_type(st, 8) != SQLITE_NULL;
+		if (r->pending) {
+			r->pending_upto = sqlite3_column_int64(st, 8);
+			r->pending_before = sqlite3_column_int64(st, 9);
+			r->pending_after = sqlite3_column_int64(st, 10);
+			r->pending_len = (size_t)sqlite3_column_bytes(st, 11);
+			r->pending_bytes = xmalloc(r->pending_len + 1);
+			if (r->pending_len)
+				memcpy(r->pending_bytes, sqlite3_column_blob(st, 11), r->pending_len);
+			r->pending_bytes[r->pending_len] = '\0';
+			col_copy(st, 12, r->pending_role, sizeof r->pending_role);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_recordings_free(*v, *n);
+		*v = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void store_recordings_free(struct store_recording *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].path);
+		free(v[i].pending_bytes);
+	}
+	free(v);
+}
+
+int store_recording_put(struct store *s, struct store_recording *r)
+{
+	sqlite3_stmt *st;
+	const char *sql = r->id ? "UPDATE recordings SET session=?2, path=?3, rec_id=?4, active=?5, write_seq=?6, "
+				  "last_role=?7, size=?8, pending_upto=?9, pending_before=?10, "
+				  "pending_after=?11, pending_bytes=?12, pending_role=?13 WHERE id=?1"
+				: "INSERT INTO recordings(session, path, rec_id, active, write_seq, last_role, size, "
+				  "pending_upto, pending_before, pending_after, pending_bytes, pending_role) "
+				  "VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)";
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (r->id)
+		sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 2, r->session);
+	bind_text(st, 3, r->path);
+	bind_text(st, 4, r->rec_id);
+	sqlite3_bind_int(st, 5, r->active);
+	sqlite3_bind_int64(st, 6, r->write_seq);
+	bind_text(st, 7, r->last_role);
+	sqlite3_bind_int64(st, 8, r->size);
+	if (r->pending) {
+		sqlite3_bind_int64(st, 9, r->pending_upto);
+		sqlite3_bind_int64(st, 10, r->pending_before);
+		sqlite3_bind_int64(st, 11, r->pending_after);
+		sqlite3_bind_blob(st, 12, r->pending_bytes ? r->pending_bytes : "", (int)r->pending_len,
+				  SQLITE_TRANSIENT);
+		bind_text(st, 13, r->pending_role);
+	}
+	if (step_done(st) < 0)
+		return -1;
+	if (!r->id)
+		r->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_add_command(struct store *s, const struct store_command *c)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO commands(session, seq, line, name, arg, target, outcome, reason, at_ms) "
+			       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, c->session);
+	sqlite3_bind_int64(st, 2, c->seq);
+	sqlite3_bind_int(st, 3, c->line);
+	bind_text(st, 4, c->name);
+	bind_text(st, 5, c->arg);
+	bind_text(st, 6, c->target);
+	bind_text(st, 7, c->outcome);
+	bind_text(st, 8, c->reason);
+	sqlite3_bind_int64(st, 9, c->at_ms);
+	return step_done(st);
+}
+
+int store_each_command(struct store *s, int limit,
+		       int (*cb)(void *ud, const struct store_command *c, const char *kato_id), void *ud)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT c.session, c.seq, c.line, c.name, c.arg, c.target, c.outcome, c.reason, "
+			       "c.at_ms, s.kato_id FROM commands c JOIN sessions s ON s.id = c.session "
+			       "ORDER BY c.id DESC LIMIT ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, limit);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_command c = {
+			.session = sqlite3_column_int64(st, 0),
+			.seq = sqlite3_column_int64(st, 1),
+			.line = sqlite3_column_int(st, 2),
+			.name = (const char *)sqlite3_column_text(st, 3),
+			.arg = (const char *)sqlite3_column_text(st, 4),
+			.target = (const char *)sqlite3_column_text(st, 5),
+			.outcome = (const char *)sqlite3_column_text(st, 6),
+			.reason = (const char *)sqlite3_column_text(st, 7),
+			.at_ms = sqlite3_column_int64(st, 8),
+		};
+		if (cb(ud, &c, (const char *)sqlite3_column_text(st, 9)))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_meta_get(struct store *s, const char *key, int64_t *v)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	bind_text(st, 1, key);
+	int rc = sqlite3_step(st);
+	int found = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+	if (found)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
+}
+
+int store_meta_set(struct store *s, const char *key, int64_t v)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1,?2)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
+	bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, v);
+	return step_done(st);
+}
+
+int store_max_seq(struct store *s, int64_t *seq)
+{
+	int64_t v = scalar(s, "SELECT coalesce(max(seq), 0) FROM events");
+	if (v < 0)
+		return -1;
+	*seq = v;
+	return 0;
+}
+
+int store_each_session_after(struct store *s, int64_t after_seq, int (*cb)(void *ud, int64_t sid), void *ud)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT session FROM events WHERE seq > ?1 ORDER BY session", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, after_seq);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(ud, sqlite3_column_int64(st, 0)))
+			break;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }

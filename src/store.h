@@ -11,7 +11,12 @@
 #include "fingerprint.h"
 #include "kato/provider.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
+
+/* kato's own event flag, beside the plugin's KATO_EVENT_*: the event was
+ * stored from history (a backfill of a file never seen live, kato import,
+ * or a store older than schema 2). Commands in it are never run. */
+#define STORE_EVENT_HISTORY (1u << 30)
 
 struct store;
 
@@ -89,5 +94,70 @@ int store_each_event(struct store *s, int64_t sid, int64_t after_seq,
 int store_each_count(struct store *s, int (*cb)(void *ud, const char *provider, const char *type, int64_t n), void *ud);
 /* Totals for status output. */
 int store_totals(struct store *s, int64_t *sessions, int64_t *events, int64_t *files);
+
+/* ---- recordings (the recorder's durable state) ---- */
+
+/* Per session: the destination pointer (ref §3.3) and how far commands
+ * have been handled: every event with seq < command_seq is done; the
+ * message command_seq itself is done when command_line is 0, else its
+ * commands up to line command_line are. */
+struct store_rec_session {
+	char *pointer; /* NULL: unset */
+	int64_t command_seq;
+	int command_line;
+};
+/* Fills *r (zeroed when the session has no row yet). 0 or -1. */
+int store_rec_session_get(struct store *s, int64_t sid, struct store_rec_session *r);
+int store_rec_session_put(struct store *s, int64_t sid, const struct store_rec_session *r);
+void store_rec_session_free(struct store_rec_session *r);
+
+/* One destination of one session. Events with seq <= write_seq are in the
+ * file (or were not meant for it). A pending append is an intent committed
+ * before the bytes are written: `pending_bytes` are to end up at the end of
+ * the file, which had pending_before bytes and is to have pending_after. */
+struct store_recording {
+	int64_t id; /* 0: not stored yet */
+	int64_t session;
+	char *path;
+	char rec_id[40];
+	bool active;
+	int64_t write_seq;
+	char last_role[16];
+	int64_t size; /* file size after kato's last write, -1 unknown */
+	bool pending;
+	int64_t pending_upto, pending_before, pending_after;
+	char *pending_bytes;
+	size_t pending_len;
+	char pending_role[16];
+};
+/* Every recording of session `sid` (sid 0: of every session), by id.
+ * *v is malloc'd; free with store_recordings_free. */
+int store_recordings(struct store *s, int64_t sid, struct store_recording **v, size_t *n);
+void store_recordings_free(struct store_recording *v, size_t n);
+/* Insert (r->id == 0; r->id is set) or update by id. */
+int store_recording_put(struct store *s, struct store_recording *r);
+
+/* One command outcome (applied, noop, denied, failed, invalid, error,
+ * skipped), for the log's readers and `kato status`. */
+struct store_command {
+	int64_t session, seq;
+	int line;
+	const char *name, *arg, *target, *outcome, *reason;
+	int64_t at_ms;
+};
+int store_add_command(struct store *s, const struct store_command *c);
+/* The newest `limit` outcomes, newest first; strings borrowed for the
+ * callback. */
+int store_each_command(struct store *s, int limit,
+		       int (*cb)(void *ud, const struct store_command *c, const char *kato_id), void *ud);
+
+/* Small named integers (daemon start/stop times, recorder progress).
+ * get: 1 and *v, 0 when unset, -1. */
+int store_meta_get(struct store *s, const char *key, int64_t *v);
+int store_meta_set(struct store *s, const char *key, int64_t v);
+/* Highest event seq (0 when empty). */
+int store_max_seq(struct store *s, int64_t *seq);
+/* Each session with an event after `after_seq`, by session id. */
+int store_each_session_after(struct store *s, int64_t after_seq, int (*cb)(void *ud, int64_t sid), void *ud);
 
 #endif
