@@ -485,13 +485,12 @@ static void new_frontmatter(struct sess *s, struct json_object *const *events, s
 	buf_free(&title);
 }
 
-/* Merge the lists of `events` (and rec_id) into the file's frontmatter.
- * Returns true and the new block in `out` when it grew. */
+/* Merge the lists of `events` (and rec_id) into the file's frontmatter
+ * (which it must have): `out` gets the block, new or as it was; returns
+ * true when it grew. */
 static bool merge_frontmatter(struct sess *s, struct target *t, struct json_object *const *events, size_t n,
 			      const char *rec_id, struct buf *out)
 {
-	if (!t->fmlen)
-		return false;
 	char **parts = md_participants(events, n, s->r->user);
 	char **kinds = s->r->with_kinds ? md_event_kinds(events, n) : NULL;
 	const char *ids[2] = {rec_id, NULL};
@@ -558,7 +557,7 @@ static void plan_append(struct sess *s, struct store_recording *rec, struct targ
 		buf_adds(&tail, separator(t));
 		buf_adds(&tail, chunk);
 		struct buf fm = BUF_INIT;
-		if (merge_frontmatter(s, t, events, n, rec->rec_id, &fm)) {
+		if (t->fmlen && merge_frontmatter(s, t, events, n, rec->rec_id, &fm)) {
 			struct buf all = BUF_INIT;
 			if (read_all(t, &all) == 0 && all.len >= t->fmlen) {
 				p->mode = PLAN_REWRITE;
@@ -1033,8 +1032,7 @@ static void snapshot(struct sess *s, struct target *t, struct json_object *const
 	md_render(&s->r->md, v, n, role, &body);
 	if (t->fmlen) {
 		struct buf fm = BUF_INIT;
-		if (!merge_frontmatter(s, t, v, n, rec_id, &fm))
-			buf_add(&fm, t->head, t->fmlen);
+		merge_frontmatter(s, t, v, n, rec_id, &fm);
 		buf_add(doc, fm.p, fm.len);
 		buf_free(&fm);
 		buf_adds(doc, body.len ? "\n\n" : "\n");

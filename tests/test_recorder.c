@@ -1,0 +1,505 @@
+/* The recorder: commands from the store's events, appends, the path
+ * policy and the guard against overwriting a user's file, and recovery of
+ * an append interrupted between its intent and its write. Events are put
+ * in the store directly, as ingest would. */
+#include "autoconfig.h"
+
+#include <dirent.h>
+#include <time.h>
+
+#include "fingerprint.h"
+#include "frontmatter.h"
+#include "recorder.h"
+#include "testutil.h"
+
+#define PSID "sess-rec-1"
+
+struct fixture {
+	char *dir, *notes, *db;
+	struct store *store;
+	struct recorder *rec;
+	struct kato_config cfg;
+	int64_t sid;
+	int n; /* events added */
+};
+
+static void open_all(struct fixture *f)
+{
+	char *err = NULL;
+	ck_assert_msg(store_open(f->db, false, &f->store, &err) == 0, "%s", err);
+	ck_assert_msg(recorder_open(f->store, &f->cfg, &f->rec, &err) == 0, "%s", err);
+	ck_assert_int_eq(store_session(f->store, "claude", PSID, &f->sid), 0);
+}
+
+static void close_all(struct fixture *f)
+{
+	recorder_close(f->rec);
+	store_close(f->store);
+}
+
+static void setup(struct fixture *f)
+{
+	memset(f, 0, sizeof *f);
+	f->dir = tu_tmpdir();
+	f->notes = paths_join(f->dir, "notes");
+	f->db = paths_join(f->dir, "kato.db");
+	char *home = paths_join(f->dir, "home");
+	mkdir(home, 0700);
+	mkdir(f->notes, 0755);
+	setenv("HOME", home, 1);
+	setenv("KATO_HOME", f->dir, 1);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	free(home);
+	config_defaults(&f->cfg);
+	f->cfg.allowed_write_roots = xcalloc(2, sizeof(char *));
+	f->cfg.allowed_write_roots[0] = xstrdup(f->notes);
+	f->cfg.n_allowed_write_roots = 1;
+	open_all(f);
+	struct kato_session_info si = {.struct_size = sizeof si, .provider_session_id = PSID, .cwd = f->notes};
+	ck_assert_int_eq(store_session_facts(f->store, f->sid, &si), 0);
+}
+
+static void teardown(struct fixture *f)
+{
+	close_all(f);
+	config_free(&f->cfg);
+	free(f->notes);
+	free(f->db);
+	free(f->dir);
+}
+
+/* Store one event of the session (kind message.user / message.assistant). */
+static int64_t add(struct fixture *f, const char *kind, uint32_t flags, const char *content)
+{
+	f->n++;
+	struct buf j = BUF_INIT;
+	buf_printf(&j, "{\"eventId\":\"e%d\",\"provider\":\"claude\",\"sessionId\":\"" PSID "\","
+		       "\"timestamp\":\"2026-02-10T23:%02d:%02d.000Z\",\"kind\":\"%s\",",
+		   f->n, f->n / 60, f->n % 60, kind);
+	if (!strcmp(kind, "message.assistant"))
+		buf_adds(&j, "\"model\":\"claude-opus-4-6\",");
+	struct json_object *c = json_object_new_string(content);
+	buf_printf(&j, "\"content\":%s}", json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
+	json_object_put(c);
+	struct fingerprint fp;
+	fingerprint_bytes(j.p, j.len, &fp);
+	int64_t seq;
+	ck_assert_int_eq(store_add_event(f->store, f->sid, &fp, kind, NULL, flags, j.p, &seq), 0);
+	ck_assert_int_gt(seq, 0);
+	buf_free(&j);
+	return seq;
+}
+
+static void user(struct fixture *f, const char *text)
+{
+	add(f, "message.user", KATO_EVENT_HUMAN, text);
+}
+
+static void bot(struct fixture *f, const char *text)
+{
+	add(f, "message.assistant", 0, text);
+}
+
+static void run(struct fixture *f)
+{
+	recorder_note(f->rec, f->sid);
+	ck_assert_int_eq(recorder_run(f->rec), 0);
+}
+
+static char *note_path(struct fixture *f, const char *name)
+{
+	return paths_join(f->notes, name);
+}
+
+/* The file's text after its frontmatter ("" when absent: NULL). */
+static char *body_of(struct fixture *f, const char *name)
+{
+	char *p = note_path(f, name);
+	size_t n;
+	char *s = tu_read(p, &n);
+	free(p);
+	if (!s)
+		return NULL;
+	size_t fm = fm_find(s, n);
+	char *b = xstrdup(s + fm + (fm && s[fm] == '\n' ? 1 : 0) + (fm && s[fm + 1] == '\n' ? 1 : 0));
+	free(s);
+	return b;
+}
+
+static bool exists(struct fixture *f, const char *name)
+{
+	char *p = note_path(f, name);
+	bool e = access(p, F_OK) == 0;
+	free(p);
+	return e;
+}
+
+START_TEST(init_record_stop_record)
+{
+	struct fixture f;
+	setup(&f);
+	user(&f, "hello there");
+	bot(&f, "hi");
+	user(&f, "::init a.md");
+	run(&f);
+	char *b = body_of(&f, "a.md");
+	ck_assert_ptr_nonnull(b);
+	ck_assert_str_eq(b, ""); /* only the stub */
+	free(b);
+	char *p = note_path(&f, "a.md");
+	char *s = tu_read(p, NULL);
+	ck_assert_msg(strstr(s, "title: 'hello there'\n") && strstr(s, "sessionId: " PSID "\n") &&
+			      strstr(s, "recordingIds: ["),
+		      "stub frontmatter:\n%s", s);
+	free(s);
+	bot(&f, "not recorded: before ::record");
+	user(&f, "::record");
+	bot(&f, "one");
+	user(&f, "two");
+	run(&f);
+	bot(&f, "three");
+	user(&f, "::stop");
+	bot(&f, "hidden");
+	user(&f, "::record\nseed line");
+	bot(&f, "four");
+	run(&f);
+	b = body_of(&f, "a.md");
+	ck_assert_str_eq(b, "# User_2026-02-10_2300_05\n\n::record\n\n"
+			    "# claude-opus-4.6_2026-02-10_2300_06\n\none\n\n"
+			    "# User_2026-02-10_2300_07\n\ntwo\n\n"
+			    "# claude-opus-4.6_2026-02-10_2300_08\n\nthree\n\n"
+			    "# User_2026-02-10_2300_11\n\n::record\nseed line\n\n"
+			    "# claude-opus-4.6_2026-02-10_2300_12\n\nfour\n");
+	free(b);
+	/* running again adds nothing */
+	run(&f);
+	b = body_of(&f, "a.md");
+	ck_assert_ptr_nonnull(strstr(b, "four\n"));
+	ck_assert_ptr_null(strstr(strstr(b, "four\n") + 1, "four"));
+	free(b);
+	free(p);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(only_live_human_text_runs_commands)
+{
+	struct fixture f;
+	setup(&f);
+	char *evil = note_path(&f, "evil.md");
+	struct buf t = BUF_INIT;
+	buf_printf(&t, "::capture %s", evil);
+	bot(&f, t.p);                                            /* assistant */
+	add(&f, "message.user", 0, t.p);                         /* tool output / not typed */
+	add(&f, "message.user", KATO_EVENT_HUMAN | KATO_EVENT_INJECTED, t.p);
+	add(&f, "message.user", KATO_EVENT_HUMAN | KATO_EVENT_SIDECHAIN, t.p);
+	add(&f, "message.user", KATO_EVENT_HUMAN | STORE_EVENT_HISTORY, t.p); /* history */
+	buf_reset(&t);
+	buf_printf(&t, "```\n::capture %s\n```", evil);
+	user(&f, t.p); /* fenced */
+	buf_reset(&t);
+	buf_printf(&t, "::capture %s\n::bogus", evil);
+	user(&f, t.p); /* fail closed */
+	run(&f);
+	ck_assert_msg(!exists(&f, "evil.md"), "a command ran from text a human did not type live");
+	buf_free(&t);
+	free(evil);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(paths_outside_the_roots_are_denied)
+{
+	struct fixture f;
+	setup(&f);
+	char *outside = paths_join(f.dir, "outside");
+	mkdir(outside, 0755);
+	char *link = note_path(&f, "link");
+	ck_assert_int_eq(symlink(outside, link), 0);
+	char *final = note_path(&f, "final.md");
+	char *target = paths_join(outside, "t.md");
+	ck_assert_int_eq(symlink(target, final), 0);
+	struct buf t = BUF_INIT;
+	buf_printf(&t, "::capture %s/x.md", outside);
+	user(&f, t.p);
+	user(&f, "::capture link/y.md");
+	user(&f, "::capture ../outside/z.md");
+	user(&f, "::capture final.md");
+	run(&f);
+	char *x = paths_join(outside, "x.md"), *y = paths_join(outside, "y.md"), *z = paths_join(outside, "z.md");
+	ck_assert(access(x, F_OK) < 0 && access(y, F_OK) < 0 && access(z, F_OK) < 0 && access(target, F_OK) < 0);
+	/* the default directory is allowed */
+	user(&f, "::capture");
+	run(&f);
+	char *def = paths_data_file("recordings");
+	size_t nfiles = 0;
+	DIR *dh = opendir(def);
+	ck_assert_ptr_nonnull(dh);
+	for (struct dirent *de; (de = readdir(dh));)
+		if (de->d_name[0] != '.') {
+			nfiles++;
+			ck_assert_msg(!strncmp(de->d_name, "claude-", 7), "%s", de->d_name);
+		}
+	closedir(dh);
+	ck_assert_int_eq(nfiles, 1);
+	free(def);
+	free(x);
+	free(y);
+	free(z);
+	buf_free(&t);
+	free(target);
+	free(final);
+	free(link);
+	free(outside);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(capture_never_overwrites_a_users_file)
+{
+	struct fixture f;
+	setup(&f);
+	char *mine = note_path(&f, "mine.md");
+	tu_write(mine, "my own notes\n", 13, O_TRUNC);
+	char *other = note_path(&f, "other.md");
+	const char *otherfm = "---\nid: x\ntitle: 'x'\ndesc: ''\ncreated: 1\nsessionId: another-session\n---\n\nkeep\n";
+	tu_write(other, otherfm, strlen(otherfm), O_TRUNC);
+	user(&f, "hello");
+	user(&f, "::capture mine.md");
+	user(&f, "::export other.md");
+	run(&f);
+	char *s = tu_read(mine, NULL);
+	ck_assert_str_eq(s, "my own notes\n");
+	free(s);
+	s = tu_read(other, NULL);
+	ck_assert_str_eq(s, otherfm);
+	free(s);
+	/* a file kato wrote for this session may be captured again */
+	user(&f, "::capture ok.md");
+	bot(&f, "reply");
+	user(&f, "::capture ok.md");
+	run(&f);
+	char *b = body_of(&f, "ok.md");
+	ck_assert_str_eq(b, "# User_2026-02-10_2300_01\n\nhello\n\n::capture mine.md\n\n::export other.md\n\n"
+			    "::capture ok.md\n\n# claude-opus-4.6_2026-02-10_2300_05\n\nreply\n\n"
+			    "# User_2026-02-10_2300_06\n\n::capture ok.md\n");
+	free(b);
+	free(mine);
+	free(other);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(capture_then_continuation_and_export)
+{
+	struct fixture f;
+	setup(&f);
+	user(&f, "first question");
+	bot(&f, "first answer");
+	user(&f, "::capture cap.md\nafter the command");
+	bot(&f, "second answer");
+	user(&f, "::export exp.md");
+	run(&f);
+	char *b = body_of(&f, "cap.md");
+	/* the continuation follows the cut message without a second heading */
+	ck_assert_str_eq(b, "# User_2026-02-10_2300_01\n\nfirst question\n\n"
+			    "# claude-opus-4.6_2026-02-10_2300_02\n\nfirst answer\n\n"
+			    "# User_2026-02-10_2300_03\n\n::capture cap.md\n\nafter the command\n\n"
+			    "# claude-opus-4.6_2026-02-10_2300_04\n\nsecond answer\n\n"
+			    "# User_2026-02-10_2300_05\n\n::export exp.md\n");
+	free(b);
+	b = body_of(&f, "exp.md");
+	ck_assert_str_eq(b, "# User_2026-02-10_2300_01\n\nfirst question\n\n"
+			    "# claude-opus-4.6_2026-02-10_2300_02\n\nfirst answer\n\n"
+			    "# User_2026-02-10_2300_03\n\n::capture cap.md\nafter the command\n\n"
+			    "# claude-opus-4.6_2026-02-10_2300_04\n\nsecond answer\n\n"
+			    "# User_2026-02-10_2300_05\n\n::export exp.md\n");
+	free(b);
+	char *p = note_path(&f, "exp.md");
+	char *s = tu_read(p, NULL);
+	ck_assert_msg(!strstr(s, "recordingIds"), "an export has no recording ids:\n%s", s);
+	free(s);
+	free(p);
+	teardown(&f);
+}
+END_TEST
+
+/* Feeding events one run at a time or all at once gives the same bytes. */
+START_TEST(batching_does_not_change_the_output)
+{
+	char *out[2];
+	for (int mode = 0; mode < 2; mode++) {
+		struct fixture f;
+		setup(&f);
+		const char *script[] = {"u:::record", "a:one", "a:one more", "u:two", "a:three", "u:::stop",
+					"a:gone", "u:::record", "a:four", NULL};
+		for (int i = 0; script[i]; i++) {
+			if (script[i][0] == 'u')
+				user(&f, script[i] + 2);
+			else
+				bot(&f, script[i] + 2);
+			if (mode == 0)
+				run(&f);
+		}
+		run(&f);
+		char *def = paths_data_file("recordings");
+		DIR *dh = opendir(def);
+		ck_assert_ptr_nonnull(dh);
+		struct dirent *de;
+		while ((de = readdir(dh)) && de->d_name[0] == '.')
+			;
+		ck_assert_ptr_nonnull(de);
+		char *p = paths_join(def, de->d_name);
+		char *s = tu_read(p, NULL);
+		size_t fm = fm_find(s, strlen(s));
+		out[mode] = xstrdup(s + fm);
+		closedir(dh);
+		free(s);
+		free(p);
+		free(def);
+		teardown(&f);
+	}
+	ck_assert_str_eq(out[0], out[1]);
+	ck_assert_ptr_nonnull(strstr(out[0], "one\n\none more\n"));
+	ck_assert_ptr_null(strstr(out[0], "gone"));
+	free(out[0]);
+	free(out[1]);
+}
+END_TEST
+
+/* The frontmatter is replaced (by rename) when a new model appears. */
+START_TEST(frontmatter_grows_by_atomic_replace)
+{
+	struct fixture f;
+	setup(&f);
+	user(&f, "::capture fm.md");
+	bot(&f, "from opus");
+	run(&f);
+	char *p = note_path(&f, "fm.md");
+	struct stat a, b;
+	ck_assert_int_eq(stat(p, &a), 0);
+	char *s = tu_read(p, NULL);
+	ck_assert_ptr_nonnull(strstr(s, "participants: [claude.claude-opus-4-6]\n"));
+	free(s);
+	f.n++;
+	const char *j = "{\"eventId\":\"x\",\"provider\":\"claude\",\"sessionId\":\"" PSID "\",\"timestamp\":"
+			"\"2026-02-10T23:59:00.000Z\",\"kind\":\"message.assistant\",\"model\":\"claude-haiku-4-5\","
+			"\"content\":\"from haiku\"}";
+	struct fingerprint fp;
+	fingerprint_bytes(j, strlen(j), &fp);
+	int64_t seq;
+	ck_assert_int_eq(store_add_event(f.store, f.sid, &fp, "message.assistant", NULL, 0, j, &seq), 0);
+	bot(&f, "opus again");
+	run(&f);
+	ck_assert_int_eq(stat(p, &b), 0);
+	ck_assert_msg(a.st_ino != b.st_ino, "the file was rewritten in place");
+	s = tu_read(p, NULL);
+	ck_assert_msg(strstr(s, "participants: [claude.claude-opus-4-6, claude.claude-haiku-4-5]\n"), "%s", s);
+	/* a heading comes only when the role changes (ref §4.3) */
+	ck_assert_msg(strstr(s, "from opus\n\nfrom haiku\n\nopus again\n"),
+		      "%s", s);
+	free(s);
+	free(p);
+	teardown(&f);
+}
+END_TEST
+
+/* An append whose intent was committed but whose write did not happen,
+ * happened whole, or happened in part (a crash between), or whose file
+ * was changed meanwhile: the events end up in the file exactly once. */
+START_TEST(an_interrupted_append_is_finished_once)
+{
+	for (int mode = 0; mode < 4; mode++) {
+		struct fixture f;
+		setup(&f);
+		user(&f, "::capture r.md");
+		bot(&f, "before");
+		run(&f);
+		char *p = note_path(&f, "r.md");
+		size_t n0;
+		char *c0 = tu_read(p, &n0);
+		int64_t seq = add(&f, "message.assistant", 0, "the interrupted one");
+		/* what the append writes: the same step on a copy */
+		struct store_recording *v;
+		size_t nv;
+		ck_assert_int_eq(store_recordings(f.store, f.sid, &v, &nv), 0);
+		ck_assert_int_eq(nv, 1);
+		const char *bytes = "\nthe interrupted one\n"; /* same speaker: no heading */
+		v[0].pending = true;
+		v[0].pending_upto = seq;
+		v[0].pending_before = (int64_t)n0;
+		v[0].pending_after = (int64_t)(n0 + strlen(bytes));
+		v[0].pending_bytes = xstrdup(bytes);
+		v[0].pending_len = strlen(bytes);
+		snprintf(v[0].pending_role, sizeof v[0].pending_role, "assistant");
+		ck_assert_int_eq(store_recording_put(f.store, &v[0]), 0);
+		store_recordings_free(v, nv);
+		if (mode == 1)
+			tu_write(p, bytes, strlen(bytes), O_APPEND);
+		if (mode == 2)
+			tu_write(p, bytes, 5, O_APPEND);
+		if (mode == 3)
+			tu_write(p, "user typed this\n", 16, O_APPEND);
+		close_all(&f); /* "crash" and restart */
+		open_all(&f);
+		ck_assert_int_eq(recorder_resume(f.rec), 0);
+		ck_assert_int_eq(recorder_run(f.rec), 0);
+		size_t n1;
+		char *c1 = tu_read(p, &n1);
+		struct buf want = BUF_INIT;
+		buf_add(&want, c0, n0);
+		if (mode == 3)
+			buf_adds(&want, "user typed this\n");
+		buf_adds(&want, bytes);
+		ck_assert_msg(n1 == want.len && !memcmp(c1, want.p, n1), "mode %d:\n%s", mode, c1);
+		/* and nothing more on the next event */
+		bot(&f, "next");
+		run(&f);
+		free(c1);
+		c1 = tu_read(p, &n1);
+		ck_assert_msg(strstr(c1, "the interrupted one\n\nnext\n") &&
+				      !strstr(strstr(c1, "the interrupted one") + 1, "the interrupted one"),
+			      "mode %d:\n%s", mode, c1);
+		free(c1);
+		buf_free(&want);
+		free(c0);
+		free(p);
+		teardown(&f);
+	}
+}
+END_TEST
+
+START_TEST(recording_ids_are_stable)
+{
+	char a[37], b[37], c[37];
+	recorder_rec_id("k1", "/n/a.md", a);
+	recorder_rec_id("k1", "/n/a.md", b);
+	recorder_rec_id("k1", "/n/b.md", c);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c);
+	ck_assert_int_eq(strlen(a), 36);
+	ck_assert_int_eq(a[14], '8');
+	ck_assert(strchr("89ab", a[19]) != NULL);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("recorder");
+	TCase *tc = tcase_create("recorder");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, init_record_stop_record);
+	tcase_add_test(tc, only_live_human_text_runs_commands);
+	tcase_add_test(tc, paths_outside_the_roots_are_denied);
+	tcase_add_test(tc, capture_never_overwrites_a_users_file);
+	tcase_add_test(tc, capture_then_continuation_and_export);
+	tcase_add_test(tc, batching_does_not_change_the_output);
+	tcase_add_test(tc, frontmatter_grows_by_atomic_replace);
+	tcase_add_test(tc, an_interrupted_append_is_finished_once);
+	tcase_add_test(tc, recording_ids_are_stable);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(make_suite)
