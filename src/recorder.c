@@ -1327,9 +1327,13 @@ static int refuse_message(struct sess *s, struct ev *e, const struct cmd_result 
 		}
 	} else {
 		for (size_t i = 0; i < cr->nerrs && rc == 0; i++) {
-			struct cmd c = {.name = (char *)"", .line = cr->errs[i].line, .raw = cr->errs[i].raw};
+			size_t a, tn = js_trim(cr->errs[i].raw, strlen(cr->errs[i].raw), &a);
+			char *line = xstrndup(cr->errs[i].raw + a, tn);
+			struct cmd c = {.name = (char *)"(invalid)", .arg = line, .line = cr->errs[i].line,
+					.raw = cr->errs[i].raw};
 			struct run x = {s, e, NULL, 0, &c, 0};
 			rc = outcome(&x, NULL, "error", cr->errs[i].reason);
+			free(line);
 		}
 		for (size_t i = 0; i < cr->n && rc == 0; i++) {
 			struct run x = {s, e, NULL, 0, &cr->cmds[i], 0};
