@@ -90,6 +90,26 @@ wait_for "truncation noticed" grep -q "truncated" "$T/katod.log" || true
 sleep 1
 check "truncate + regrow stores nothing twice" cmp -s <(events_of "$SID" | sort) "$T/want.jsonl"
 
+# A live capture of the reference fixture: the recording's body is the
+# defaults rendering of ref §4.3, then the command line itself.
+NOTES="$T/notes"
+mkdir -p "$NOTES" "$P/-home-user-project"
+printf 'allowedWriteRoots:\n  - %s\n' "$NOTES" >"$KATO_HOME/config.yaml"
+kill -HUP "$KATOD_PID"
+wait_for "config reloaded" grep -q "SIGHUP" "$T/katod.log"
+FIX="$P/-home-user-project/sess-001.jsonl"
+while IFS= read -r line; do printf '%s\n' "$line" >>"$FIX"; done <"$top_srcdir/tests/data/kato-fixtures/claude-session.jsonl"
+printf '%s\n' '{"type":"user","uuid":"msg-u3","parentUuid":"msg-a2b","isSidechain":false,"sessionId":"sess-001","timestamp":"2026-02-10T23:41:00.000Z","cwd":"/home/user/project","version":"2.1.39","message":{"role":"user","content":"::capture '"$NOTES"'/auth.md"}}' >>"$FIX"
+wait_for "capture written" test -s "$NOTES/auth.md" || true
+{ cat "$top_srcdir/tests/data/golden/claude-session.defaults.md"; printf '\n# User_2026-02-10_2341_00\n\n::capture %s/auth.md\n' "$NOTES"; } >"$T/want-auth.md"
+check "a live ::capture writes the reference rendering" cmp -s <(sed '1,/^---$/d' "$NOTES/auth.md" | tail -n +2) "$T/want-auth.md"
+check "the capture's frontmatter names the session" grep -qx "sessionId: sess-001" "$NOTES/auth.md"
+printf '%s\n' '{"type":"assistant","uuid":"msg-a4","parentUuid":"msg-u3","isSidechain":false,"sessionId":"sess-001","timestamp":"2026-02-10T23:41:05.000Z","message":{"role":"assistant","model":"claude-opus-4-6","content":[{"type":"text","text":"Captured."}]}}' >>"$FIX"
+wait_for "append" grep -q "Captured." "$NOTES/auth.md" || true
+check "the next message is appended once, under its heading" bash -c \
+	"tail -4 '$NOTES/auth.md' | cmp -s - <(printf '\n# claude-opus-4.6_2026-02-10_2341_05\n\nCaptured.\n')"
+check "kato status shows the active recording" bash -c "\"$KATO\" status | grep -q 'active .*auth.md'"
+
 # A second daemon is refused.
 set +e
 "$KATOD" --foreground 2>"$T/second.err"; rc=$?

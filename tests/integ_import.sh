@@ -41,6 +41,13 @@ check "markdown export starts with frontmatter naming the session" bash -c \
 # after the frontmatter and one blank line comes the body of ref §4.3
 check "markdown body matches the reference rendering" cmp -s \
 	<(sed '1,/^---$/d' "$T/s.md" | tail -n +2) "$top_srcdir/tests/data/golden/claude-session.defaults.md"
+# and with thinking, tool calls and italics on, the all-flags rendering of ref §4.3
+printf 'featureFlags:\n  writerIncludeThinking: true\n  writerIncludeToolCalls: true\n  writerItalicizeUserMessages: true\n' \
+	>"$KATO_HOME/config.yaml"
+"$KATO" export sess-001 -o "$T/all.md"
+rm "$KATO_HOME/config.yaml"
+check "markdown body with every flag on matches the reference rendering" cmp -s \
+	<(sed '1,/^---$/d' "$T/all.md" | tail -n +2) "$top_srcdir/tests/data/golden/claude-session.all.md"
 
 # Errors are clear and exit with the documented codes.
 set +e
