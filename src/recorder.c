@@ -729,66 +729,44 @@ static int write_chunk(struct sess *s, struct store_recording *rec, const char *
 	return rc;
 }
 
-/* The event just before the chunk, as context for the de-duplication
- * rule (NULL when there is none). */
-struct last_one {
-	struct json_object *o;
-	int64_t seq; /* wanted: the event with this seq */
-};
+/* Append the session's events with write_seq < seq <= upto (0: all) to
+ * the active recording `rec`; with `settle`, not past what may still
+ * change (settled_upto). The event at write_seq, when it is this
+ * session's, is passed to the renderer as context. */
+static int64_t settled_upto(struct sess *s, struct evlist *el, int64_t after);
 
-static int keep_last(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json)
+static int append_through(struct sess *s, struct store_recording *rec, int64_t upto, bool settle)
 {
-	(void)kind;
-	struct last_one *l = ud;
-	if (seq != l->seq)
-		return 1;
-	if (flags & KATO_EVENT_SIDECHAIN)
-		return 1;
-	if (l->o)
-		json_object_put(l->o);
-	l->o = pj_parse(json, strlen(json));
-	return 0;
-}
-
-/* Append the events of `el` with write_seq < seq <= upto to the active
- * recording `rec`. */
-static int append_events(struct sess *s, struct store_recording *rec, struct evlist *el, int64_t upto)
-{
-	if (upto <= rec->write_seq)
+	if (upto && upto <= rec->write_seq)
 		return 0;
-	struct json_object **v = xcalloc(el->n + 2, sizeof *v);
-	size_t n = 0, first = 0;
-	struct last_one prev = {NULL, rec->write_seq};
-	if (rec->write_seq > 0) {
-		for (size_t i = 0; i < el->n; i++)
-			if (el->v[i].seq <= rec->write_seq && !(el->v[i].flags & KATO_EVENT_SIDECHAIN) && ev_obj(&el->v[i])) {
-				if (prev.o)
-					json_object_put(prev.o);
-				prev.o = json_object_get(ev_obj(&el->v[i]));
-			}
-		if (!prev.o) /* the event the file ends with, if it is this session's */
-			store_each_event(s->r->store, s->sid, rec->write_seq - 1, keep_last, &prev);
-		if (prev.o)
-			v[n++] = prev.o;
-		first = n;
+	struct evlist el = {0};
+	if (load_events(s, rec->write_seq > 0 ? rec->write_seq - 1 : 0, upto ? upto + 1 : 0, &el) < 0)
+		return -1;
+	if (settle)
+		upto = settled_upto(s, &el, rec->write_seq);
+	else if (!upto && el.n)
+		upto = el.v[el.n - 1].seq;
+	int rc = 0;
+	if (upto > rec->write_seq) {
+		struct json_object **v = xcalloc(el.n + 1, sizeof *v);
+		size_t n = 0, first = 0;
+		for (size_t i = 0; i < el.n; i++) {
+			struct ev *e = &el.v[i];
+			if (e->seq > upto || (e->flags & KATO_EVENT_SIDECHAIN) || !ev_obj(e))
+				continue;
+			if (e->seq <= rec->write_seq) /* context */
+				first = n + 1;
+			v[n++] = ev_obj(e);
+		}
+		char role[16];
+		snprintf(role, sizeof role, "%s", rec->last_role);
+		struct buf chunk = BUF_INIT;
+		md_render_after(&s->r->md, v, n, first, role, &chunk);
+		rc = write_chunk(s, rec, buf_str(&chunk), v + first, n - first, upto, role, false);
+		buf_free(&chunk);
+		free(v);
 	}
-	for (size_t i = 0; i < el->n; i++) {
-		struct ev *e = &el->v[i];
-		if (e->seq <= rec->write_seq || e->seq > upto || (e->flags & KATO_EVENT_SIDECHAIN))
-			continue;
-		struct json_object *o = ev_obj(e);
-		if (o)
-			v[n++] = o;
-	}
-	char role[16];
-	snprintf(role, sizeof role, "%s", rec->last_role);
-	struct buf chunk = BUF_INIT;
-	md_render_after(&s->r->md, v, n, first, role, &chunk);
-	int rc = write_chunk(s, rec, buf_str(&chunk), v + first, n - first, upto, role, false);
-	buf_free(&chunk);
-	if (prev.o)
-		json_object_put(prev.o);
-	free(v);
+	evlist_free(&el);
 	return rc;
 }
 
@@ -1372,6 +1350,27 @@ static void sess_free(struct sess *s)
 	store_recordings_free(s->recs, s->nrecs);
 }
 
+/* The command scan: keeps only the messages that may hold a command (a
+ * human message whose JSON has "::"), so a long history costs no memory;
+ * notes the last seq. */
+struct scan {
+	struct evlist *out;
+	int64_t after, last;
+};
+
+static int scan_one(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json)
+{
+	struct scan *sc = ud;
+	sc->last = seq;
+	struct ev probe = {seq, flags, (char *)kind, (char *)json, NULL};
+	if (seq <= sc->after || !commandable(&probe) || !strstr(json, "::"))
+		return 0;
+	struct evlist *el = sc->out;
+	el->v = xrealloc(el->v, (el->n + 1) * sizeof *el->v);
+	el->v[el->n++] = (struct ev){seq, flags, xstrdup(kind), xstrdup(json), NULL};
+	return 0;
+}
+
 /* Process one session: finish intents, run new commands in order, append
  * new events to the active recording. 0 or -1 (try again later). */
 static int run_session(struct recorder *r, int64_t sid)
@@ -1387,16 +1386,11 @@ static int run_session(struct recorder *r, int64_t sid)
 			goto out;
 
 	int64_t cmd_after = s.st.command_line > 0 ? s.st.command_seq - 1 : s.st.command_seq;
-	struct store_recording *act = active_rec(&s);
-	int64_t from = act && act->write_seq < cmd_after ? act->write_seq : cmd_after;
-	if (load_events(&s, from, 0, &el) < 0)
+	struct scan sc = {.out = &el, .after = cmd_after, .last = cmd_after};
+	if (store_each_event(r->store, sid, cmd_after, scan_one, &sc) < 0)
 		goto out;
-	int64_t last = from;
 	for (size_t i = 0; i < el.n; i++) {
 		struct ev *e = &el.v[i];
-		last = e->seq;
-		if (e->seq <= cmd_after || !commandable(e) || !strstr(e->json, "::"))
-			continue;
 		struct json_object *o = ev_obj(e);
 		struct json_object *cv;
 		if (!o || !json_object_object_get_ex(o, "content", &cv) || !json_object_is_type(cv, json_type_string))
@@ -1412,8 +1406,8 @@ static int run_session(struct recorder *r, int64_t sid)
 			step = refuse_message(&s, e, &cr, (e->flags & STORE_EVENT_HISTORY) != 0);
 		} else {
 			/* what came before the message goes to the recording first */
-			act = active_rec(&s);
-			if (act && append_events(&s, act, &el, e->seq - 1) < 0)
+			struct store_recording *act = active_rec(&s);
+			if (act && !act->pending && append_through(&s, act, e->seq - 1, false) < 0)
 				step = -1;
 			else
 				step = run_message(&s, e, text, len, &cr);
@@ -1426,9 +1420,9 @@ static int run_session(struct recorder *r, int64_t sid)
 		if (step < 0)
 			goto out;
 	}
-	/* commands done through `last` */
-	if (last > s.st.command_seq || s.st.command_line) {
-		s.st.command_seq = last > s.st.command_seq ? last : s.st.command_seq;
+	/* commands done through the session's last event */
+	if (sc.last > s.st.command_seq || s.st.command_line) {
+		s.st.command_seq = sc.last > s.st.command_seq ? sc.last : s.st.command_seq;
 		s.st.command_line = 0;
 		if (store_begin(r->store) < 0)
 			goto out;
@@ -1437,12 +1431,9 @@ static int run_session(struct recorder *r, int64_t sid)
 			goto out;
 		}
 	}
-	act = active_rec(&s);
-	if (act && !act->pending) {
-		int64_t upto = settled_upto(&s, &el, act->write_seq);
-		if (append_events(&s, act, &el, upto) < 0)
-			goto out;
-	}
+	struct store_recording *act = active_rec(&s);
+	if (act && !act->pending && append_through(&s, act, 0, true) < 0)
+		goto out;
 	rc = 0;
 	for (size_t i = 0; i < s.nrecs; i++)
 		if (s.recs[i].pending)
