@@ -65,12 +65,12 @@ void utf8_sanitize(struct buf *b, const char *s, size_t n)
 {
 	size_t i = 0, run = 0;
 	while (i < n) {
-		if ((unsigned char)s[i] < 0x80) {
+		if ((unsigned char)s[i] < 0x80 && s[i]) {
 			i++;
 			continue;
 		}
 		uint32_t cp;
-		size_t len = utf8_decode(s + i, n - i, &cp);
+		size_t len = s[i] ? utf8_decode(s + i, n - i, &cp) : 0;
 		if (len) {
 			i += len;
 			continue;

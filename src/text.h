@@ -14,7 +14,8 @@
 size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* Append the UTF-8 encoding of cp. */
 void utf8_encode(struct buf *b, uint32_t cp);
-/* Append s[0..n) with every invalid sequence replaced by U+FFFD. */
+/* Append s[0..n) with every invalid sequence, and every NUL byte (text
+ * files must not hold one), replaced by U+FFFD. */
 void utf8_sanitize(struct buf *b, const char *s, size_t n);
 bool utf8_valid(const char *s, size_t n);
 

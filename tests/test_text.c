@@ -25,6 +25,11 @@ START_TEST(sanitize_replaces_each_bad_byte)
 	ck_assert_str_eq(buf_str(&b), "a\xef\xbf\xbdz\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!");
 	ck_assert(utf8_valid(b.p, b.len));
 	ck_assert(!utf8_valid("\xff", 1));
+	/* a NUL byte never reaches a Markdown file */
+	buf_reset(&b);
+	utf8_sanitize(&b, "x\0y", 3);
+	ck_assert_int_eq(b.len, 5);
+	ck_assert_mem_eq(b.p, "x\xef\xbf\xbdy", 5);
 	buf_free(&b);
 }
 END_TEST
