@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Recordings end to end, one scripted chat per provider (Claude, Codex,
+# Gemini), written line by line the way each provider writes its log, with
+# every in-chat command, an assistant reply that quotes a command, a fenced
+# command, a malformed command next to a valid one and a path outside the
+# allowed roots.
+#
+# First an uninterrupted run gives the expected files; then each chat is
+# replayed RUNS times with katod killed (SIGKILL) at KILLS random points per
+# run, sometimes with lines written while it is down. Every run must produce
+# the same files, byte for byte, apart from frontmatter times and recording
+# ids (they derive from the store's random session id).
+#   KILL_SEED=N   reproduce a run   RUNS=N, KILLS=N   more or fewer kills
+. "$(dirname "$0")/lib.sh"
+
+RUNS=${RUNS:-18}
+KILLS=${KILLS:-4}
+SEED=${KILL_SEED:-$RANDOM}
+RANDOM=$SEED
+echo "# kill seed $SEED (KILL_SEED=$SEED to reproduce)"
+
+NOTES="$T/notes"
+CWD="$NOTES/proj"
+SID_CLAUDE=7a1b2c3d-1111-4111-8111-111111111111
+SID_CODEX=0199aaaa-2222-7222-8222-222222222222
+SID_GEMINI=5e5e5e5e-3333-4333-8333-333333333333
+
+# The chat: "u:" human message, "a:" assistant reply. NOTES is replaced by
+# the allowed root; REL is a path relative to the session's working
+# directory (Gemini records none, so it gets an absolute path there).
+SCRIPT=(
+	"u:hello, this is the start"
+	"a:hi, how can I help"
+	"u:::init REL/a.md"
+	"a:here is a command I am only quoting:
+::capture NOTES/evil.md"
+	"u:::record"
+	"a:answer-03"
+	"u:talk-04"
+	"a:answer-04"
+	"u:::stop"
+	"a:hidden-05 (must not be recorded)"
+	"u:::record
+seed line after record"
+	"a:answer-06"
+	"u:::capture ~/../notes/b.md
+lines after the capture"
+	"a:answer-07"
+	"u:::export NOTES/c.md"
+	"u:fenced, not a command:
+\`\`\`
+::capture NOTES/fenced.md
+\`\`\`"
+	"u:::bogus
+::capture NOTES/failclosed.md"
+	"a:answer-08"
+	"u:::capture /etc/kato-denied.md"
+	"a:answer-09"
+	"u:talk-10"
+	"a:answer-10"
+	"u:::stop"
+	"a:answer-11 after the stop"
+)
+
+json_str() { jq -Rs . <<<"$1" | sed 's/\\n"$/"/'; }
+
+# emit PROVIDER N KIND TEXT: one log line of message N.
+emit() {
+	local p=$1 n=$2 kind=$3 text=$4 ts
+	ts=$(printf '2026-02-10T23:%02d:%02d.000Z' $((n / 60)) $((n % 60)))
+	local j
+	j=$(json_str "$text")
+	case $p:$kind in
+	claude:u) printf '{"type":"user","uuid":"u%d","parentUuid":null,"isSidechain":false,"sessionId":"%s","timestamp":"%s","cwd":"%s","version":"2.1.39","message":{"role":"user","content":%s}}\n' "$n" "$SID_CLAUDE" "$ts" "$CWD" "$j" ;;
+	claude:a) printf '{"type":"assistant","uuid":"a%d","parentUuid":"u%d","isSidechain":false,"sessionId":"%s","timestamp":"%s","message":{"role":"assistant","model":"claude-opus-4-6","content":[{"type":"text","text":%s}]}}\n' "$n" $((n - 1)) "$SID_CLAUDE" "$ts" "$j" ;;
+	codex:u) printf '{"timestamp":"%s","type":"event_msg","payload":{"type":"user_message","message":%s}}\n' "$ts" "$j" ;;
+	codex:a) printf '{"timestamp":"%s","type":"event_msg","payload":{"type":"agent_message","message":%s}}\n' "$ts" "$j" ;;
+	gemini:u) printf '{"id":"m%d","timestamp":"%s","type":"user","content":[{"text":%s}]}\n' "$n" "$ts" "$j" ;;
+	gemini:a) printf '{"id":"m%d","timestamp":"%s","type":"gemini","content":%s,"thoughts":[],"tokens":{"input":10,"output":5,"cached":0,"thoughts":0,"tool":0,"total":15},"model":"gemini-2.5-pro"}\n' "$n" "$ts" "$j" ;;
+	esac
+}
+
+# The log file of each provider, and the lines that open it.
+log_of() {
+	case $1 in
+	claude) echo "$CLAUDE_CONFIG_DIR/projects/-notes-proj/$SID_CLAUDE.jsonl" ;;
+	codex) echo "$CODEX_HOME/sessions/2026/02/10/rollout-2026-02-10T23-00-00-$SID_CODEX.jsonl" ;;
+	gemini) echo "$HOME/.gemini/tmp/0b7dfb1274ee51b3/chats/session-2026-02-10T23-00-$SID_GEMINI.jsonl" ;;
+	esac
+}
+header() {
+	case $1 in
+	codex) printf '{"timestamp":"2026-02-10T23:00:00.000Z","type":"session_meta","payload":{"id":"%s","timestamp":"2026-02-10T23:00:00.000Z","source":"cli","originator":"codex_cli_rs","cwd":"%s","cli_version":"0.120.0"}}\n{"timestamp":"2026-02-10T23:00:00.000Z","type":"turn_context","payload":{"model":"gpt-5.3-codex","cwd":"%s"}}\n' "$SID_CODEX" "$CWD" "$CWD" ;;
+	gemini) printf '{"sessionId":"%s","projectHash":"0b7dfb1274ee51b3","startTime":"2026-02-10T23:00:00.000Z","lastUpdated":"2026-02-10T23:00:00.000Z","kind":"main"}\n' "$SID_GEMINI" ;;
+	esac
+}
+
+# The files under the notes and the recordings directory, normalised.
+snapshot() {
+	local d
+	for d in "$NOTES" "$KATO_HOME/recordings"; do
+		[ -d "$d" ] || continue
+		(cd "$d" && find . -type f ! -name '.kato-*' | sort | while read -r f; do
+			echo "== $d/$f" | sed "s|$T|T|"
+			sed -E -e 's/^(created|updated): [0-9]+$/\1: X/' \
+				-e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/UUID/g' "$f"
+		done)
+	done
+}
+
+# settled: katod stored every line and the files stopped changing.
+settled() {
+	local a b
+	a=$(snapshot | md5sum)
+	sleep 0.3
+	b=$(snapshot | md5sum)
+	[ "$a" = "$b" ] && "$KATO" status --json | grep -q '"pendingAppend":true' && return 1
+	[ "$a" = "$b" ]
+}
+
+# play PROVIDER "kill points": a fresh store and notes, the whole chat.
+play() {
+	local p=$1 kills=" $2 "
+	stop_if_running
+	rm -rf "$KATO_HOME" "$NOTES" "$HOME/.claude" "$HOME/.codex" "$HOME/.gemini"
+	mkdir -p "$KATO_HOME" "$CWD"
+	printf 'allowedWriteRoots:\n  - %s\n' "$NOTES" >"$KATO_HOME/config.yaml"
+	local f
+	f=$(log_of "$p")
+	mkdir -p "$(dirname "$f")"
+	start_katod
+	header "$p" >>"$f"
+	local n=0 item text down=0
+	for item in "${SCRIPT[@]}"; do
+		n=$((n + 1))
+		text=${item:2}
+		text=${text//NOTES/$NOTES}
+		if [ "$p" = gemini ]; then text=${text//REL/$CWD}; else text=${text//REL\//}; fi
+		emit "$p" "$n" "${item:0:1}" "$text" >>"$f"
+		if [[ $kills == *" $n "* ]] && [ -n "$KATOD_PID" ]; then
+			sleep "0.0$((RANDOM % 4))"
+			kill -9 "$KATOD_PID"
+			wait "$KATOD_PID" 2>/dev/null || true
+			KATOD_PID=
+			KILLED=$((KILLED + 1))
+			down=$((RANDOM % 3)) # lines written while it is down
+		fi
+		if [ -z "$KATOD_PID" ]; then
+			if [ "$down" -gt 0 ]; then
+				down=$((down - 1))
+				continue
+			fi
+			start_katod
+		fi
+		sleep 0.02
+	done
+	[ -z "$KATOD_PID" ] && start_katod
+	wait_for "$p chat recorded" settled
+	stop_katod TERM
+}
+
+stop_if_running() {
+	if [ -n "$KATOD_PID" ]; then stop_katod TERM || true; fi
+}
+
+for p in claude codex gemini; do
+	play "$p" ""
+	snapshot >"$T/want-$p"
+	check "$p: the recording a.md, the capture b.md and the export c.md exist" \
+		test -s "$NOTES/proj/a.md" -a -s "$NOTES/b.md" -a -s "$NOTES/c.md"
+	check "$p: no file from the assistant's quoted command, the fence, the malformed message or the denied path" \
+		bash -c "! ls '$NOTES/evil.md' '$NOTES/fenced.md' '$NOTES/failclosed.md' /etc/kato-denied.md 2>/dev/null"
+	check "$p: a.md has the talk before ::stop and after ::record, not what came between" bash -c \
+		"grep -q answer-04 '$NOTES/proj/a.md' && grep -q answer-06 '$NOTES/proj/a.md' && ! grep -q hidden-05 '$NOTES/proj/a.md'"
+	check "$p: the recording moved to b.md with ::capture (b.md holds answer-10, a.md does not)" bash -c \
+		"grep -q answer-10 '$NOTES/b.md' && ! grep -q answer-10 '$NOTES/proj/a.md'"
+	check "$p: nothing after the last ::stop is recorded" bash -c "! grep -q answer-11 '$NOTES/b.md'"
+	check "$p: no message appears in a recording more than once per file" \
+		bash -c "for f in '$NOTES/proj/a.md' '$NOTES/b.md'; do [ \"\$(grep -oE '(answer|talk)-[0-9]+' \"\$f\" | sort | uniq -d | wc -l)\" -eq 0 ] || exit 1; done"
+	KILLED=0
+	bad=0
+	for r in $(seq 1 "$RUNS"); do
+		pts=" "
+		while [ "$(wc -w <<<"$pts")" -lt "$KILLS" ]; do
+			k=$((RANDOM % ${#SCRIPT[@]} + 1))
+			[[ $pts == *" $k "* ]] || pts="$pts$k "
+		done
+		play "$p" "$pts"
+		if ! snapshot | cmp -s - "$T/want-$p"; then
+			bad=$((bad + 1))
+			echo "# $p run $r killed after lines$pts(seed $SEED): files differ"
+			snapshot | diff "$T/want-$p" - | head -40
+		fi
+	done
+	echo "# $p: $KILLED kill points in $RUNS runs"
+	check "$p: every run killed $KILLED times gives the uninterrupted run's files ($bad differ)" [ "$bad" -eq 0 ]
+	check "$p: at least 50 kill points" [ "$KILLED" -ge 50 ]
+done
+finish
