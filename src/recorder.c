@@ -24,7 +24,9 @@
 #include "pathpolicy.h"
 #include "text.h"
 
-/* How much of a file is read to find its frontmatter. */
+/* How much of a file is read to find its frontmatter: HEAD_SMALL first,
+ * up to HEAD_MAX when it is longer. */
+#define HEAD_SMALL (8 * 1024)
 #define HEAD_MAX (256 * 1024)
 
 struct recorder {
@@ -290,12 +292,20 @@ static int target_open(struct recorder *r, const char *canon, struct target *t, 
 	t->exists = true;
 	t->size = st.st_size;
 	t->mode = st.st_mode & 07777;
-	size_t want = st.st_size < HEAD_MAX ? (size_t)st.st_size : HEAD_MAX;
-	t->head = xmalloc(want + 1);
+	/* a frontmatter is small: read 8 KiB, more only for a long one */
+	size_t want = st.st_size < HEAD_SMALL ? (size_t)st.st_size : HEAD_SMALL;
+	t->head = xmalloc(HEAD_SMALL + 1);
 	ssize_t got = pread(fd, t->head, want, 0);
 	t->headlen = got > 0 ? (size_t)got : 0;
-	t->head[t->headlen] = '\0';
 	t->fmlen = fm_find(t->head, t->headlen);
+	if (!t->fmlen && t->headlen == HEAD_SMALL && !memcmp(t->head, "---\n", 4)) {
+		want = st.st_size < HEAD_MAX ? (size_t)st.st_size : HEAD_MAX;
+		t->head = xrealloc(t->head, HEAD_MAX + 1);
+		got = pread(fd, t->head, want, 0);
+		t->headlen = got > 0 ? (size_t)got : 0;
+		t->fmlen = fm_find(t->head, t->headlen);
+	}
+	t->head[t->headlen] = '\0';
 	if (st.st_size > 0) {
 		int k = st.st_size >= 2 ? 2 : 1;
 		if (pread(fd, t->last, (size_t)k, st.st_size - k) == k)
