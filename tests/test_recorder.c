@@ -285,6 +285,25 @@ START_TEST(capture_never_overwrites_a_users_file)
 			    "::capture ok.md\n\n# claude-opus-4.6_2026-02-10_2300_05\n\nreply\n\n"
 			    "# User_2026-02-10_2300_06\n\n::capture ok.md\n");
 	free(b);
+	/* a long frontmatter (over 8 KiB) that names this session is kato's too */
+	char *longfm = note_path(&f, "long.md");
+	struct buf lf = BUF_INIT;
+	buf_adds(&lf, "---\nid: x\ntitle: 'x'\ndesc: '");
+	for (int i = 0; i < 1000; i++)
+		buf_adds(&lf, "0123456789");
+	buf_adds(&lf, "'\ncreated: 1\nsessionId: " PSID "\n---\n\nold body\n");
+	tu_write(longfm, lf.p, lf.len, O_TRUNC);
+	user(&f, "::export long.md");
+	run(&f);
+	s = tu_read(longfm, NULL);
+	/* (the merge re-renders the block: scalars by the inline rules, ref §4.2) */
+	ck_assert_msg(!strncmp(s, "---\nid: x\n", 11) && strstr(s, "9\nsessionId: " PSID "\n") &&
+			      fm_find(s, strlen(s)) > 10000 &&
+			      !strstr(s, "old body") && strstr(s, "::export long.md\n"),
+		      "the long frontmatter was not kept, or the body not replaced");
+	free(s);
+	buf_free(&lf);
+	free(longfm);
 	free(mine);
 	free(other);
 	teardown(&f);
