@@ -297,7 +297,7 @@ START_TEST(capture_never_overwrites_a_users_file)
 	run(&f);
 	s = tu_read(longfm, NULL);
 	/* (the merge re-renders the block: scalars by the inline rules, ref §4.2) */
-	ck_assert_msg(!strncmp(s, "---\nid: x\n", 11) && strstr(s, "9\nsessionId: " PSID "\n") &&
+	ck_assert_msg(!strncmp(s, "---\nid: x\n", 10) && strstr(s, "89\ncreated: 1\nsessionId: " PSID "\n") &&
 			      fm_find(s, strlen(s)) > 10000 &&
 			      !strstr(s, "old body") && strstr(s, "::export long.md\n"),
 		      "the long frontmatter was not kept, or the body not replaced");
