@@ -46,8 +46,9 @@
  * (NFS, mmap writers, a lost overflow). */
 #define SWEEP_MS (5 * 60 * 1000)
 /* A recording that could not be written (disk full, permissions) is tried
- * again after this long. */
+ * again after RETRY_MS, then twice as long each time up to RETRY_MAX_MS. */
 #define RETRY_MS 2000
+#define RETRY_MAX_MS (5 * 60 * 1000)
 
 struct root {
 	char *dir;
@@ -70,6 +71,7 @@ struct daemon {
 	struct ingest in;
 	struct recorder *rec;
 	int64_t retry_ms;     /* when to run the recorder again after a failure, 0: never */
+	int64_t retry_delay;  /* the wait before that retry; 0 after a success */
 	int64_t prev_start_ms; /* wall clock: when the previous katod started, 0: never ran */
 	int64_t prev_stop_ms;  /* when it stopped cleanly, 0: it did not */
 	struct watch *watch;
@@ -208,7 +210,16 @@ static void record(struct daemon *d)
 	int rc = recorder_run(d->rec);
 	if (rc < 0)
 		log_error("recorder: store error: %s; will retry", store_errmsg(d->store));
-	d->retry_ms = rc ? now_ms() + RETRY_MS : 0;
+	if (!rc) {
+		d->retry_ms = d->retry_delay = 0;
+		return;
+	}
+	if (d->retry_ms && now_ms() < d->retry_ms)
+		return; /* an earlier failure's retry is already due */
+	d->retry_delay = d->retry_delay ? d->retry_delay * 2 : RETRY_MS;
+	if (d->retry_delay > RETRY_MAX_MS)
+		d->retry_delay = RETRY_MAX_MS;
+	d->retry_ms = now_ms() + d->retry_delay;
 }
 
 /* Unchanged for longer than FLUSH_MS: history, safe to flush at once. */
