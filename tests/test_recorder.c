@@ -489,6 +489,35 @@ START_TEST(an_interrupted_append_is_finished_once)
 }
 END_TEST
 
+/* A recording that cannot be written is reported for a retry, and the
+ * retry writes the events once. */
+START_TEST(a_failed_append_is_retried)
+{
+	struct fixture f;
+	setup(&f);
+	user(&f, "::capture sub/r.md");
+	run(&f);
+	char *sub = note_path(&f, "sub"), *moved = note_path(&f, "sub.away");
+	ck_assert_int_eq(rename(sub, moved), 0);
+	tu_write(sub, "not a directory\n", 16, O_TRUNC); /* the append cannot open sub/r.md */
+	bot(&f, "first reply");
+	recorder_note(f.rec, f.sid);
+	ck_assert_int_eq(recorder_run(f.rec), 1);
+	ck_assert_int_eq(recorder_run(f.rec), 1); /* still noted, still failing */
+	ck_assert_int_eq(unlink(sub), 0);
+	ck_assert_int_eq(rename(moved, sub), 0);
+	bot(&f, "second reply");
+	ck_assert_int_eq(recorder_run(f.rec), 0);
+	char *b = body_of(&f, "sub/r.md");
+	ck_assert_str_eq(b, "# User_2026-02-10_2300_01\n\n::capture sub/r.md\n\n"
+			    "# claude-opus-4.6_2026-02-10_2300_02\n\nfirst reply\n\nsecond reply\n");
+	free(b);
+	free(sub);
+	free(moved);
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(recording_ids_are_stable)
 {
 	char a[37], b[37], c[37];
@@ -516,6 +545,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, batching_does_not_change_the_output);
 	tcase_add_test(tc, frontmatter_grows_by_atomic_replace);
 	tcase_add_test(tc, an_interrupted_append_is_finished_once);
+	tcase_add_test(tc, a_failed_append_is_retried);
 	tcase_add_test(tc, recording_ids_are_stable);
 	suite_add_tcase(s, tc);
 	return s;
