@@ -108,9 +108,11 @@ snapshot() {
 	done
 }
 
-# settled: katod stored every line and the files stopped changing.
+# settled: katod stored the chat's last line, no append waits for a
+# retry, and the files stopped changing.
 settled() {
 	local a b
+	"$KATO" export "$SID" --format jsonl 2>/dev/null | grep -q answer-11 || return 1
 	a=$(snapshot | md5sum)
 	sleep 0.3
 	b=$(snapshot | md5sum)
@@ -127,6 +129,7 @@ play() {
 	printf 'allowedWriteRoots:\n  - %s\n' "$NOTES" >"$KATO_HOME/config.yaml"
 	local f
 	f=$(log_of "$p")
+	case $p in claude) SID=$SID_CLAUDE ;; codex) SID=$SID_CODEX ;; gemini) SID=$SID_GEMINI ;; esac
 	mkdir -p "$(dirname "$f")"
 	start_katod
 	header "$p" >>"$f"
