@@ -243,9 +243,11 @@ static int ingest_lines(struct file_ctx *c, void *state, int64_t offset,
 	struct ingest *in = c->in;
 	struct source_reader *r = source_open(c->path, offset);
 	if (!r) {
-		log_warn("%s: cannot read: %s", c->path, strerror(errno));
+		int e = errno;
+		log_warn("%s: cannot read: %s", c->path,
+			 e == EINVAL ? "not a regular file (a FIFO, device or socket)" : strerror(e));
 		in->stats.errors++;
-		return errno == ENOENT ? INGEST_GONE : INGEST_DONE;
+		return e == ENOENT ? INGEST_GONE : INGEST_DONE;
 	}
 	int result = INGEST_DONE;
 	int64_t batch_lines = 0, batch_start = offset, pos = offset;
@@ -356,7 +358,8 @@ static int ingest_document(struct file_ctx *c, void *state, const struct source_
 		int e = errno;
 		if (e == ENOENT)
 			return INGEST_GONE;
-		log_warn("%s: cannot read: %s", c->path, strerror(e));
+		log_warn("%s: cannot read: %s", c->path,
+			 e == EINVAL ? "not a regular file (a FIFO, device or socket)" : strerror(e));
 		in->stats.errors++;
 		if (e == EFBIG)
 			store_count(in->store, d->name, "oversized-document", 1);
@@ -434,6 +437,14 @@ int ingest_file(struct ingest *in, const struct plugin *p, const char *path, uns
 		if (known)
 			store_file_free(&f);
 		return INGEST_GONE;
+	}
+	if (change == SOURCE_SPECIAL) {
+		log_warn("%s: %s; skipped", path, why);
+		store_count(in->store, d->name, "not-regular-file", 1);
+		in->stats.errors++;
+		if (known)
+			store_file_free(&f);
+		return INGEST_DONE;
 	}
 	if (change == SOURCE_SAME && !flags && feed == KATO_FEED_LINES) {
 		store_file_free(&f);

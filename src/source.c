@@ -100,10 +100,25 @@ static int skip_to(struct source_reader *r, int64_t offset)
 	return 0;
 }
 
+int source_open_regular(const char *path)
+{
+	/* O_NONBLOCK: a FIFO without a writer would block open() forever */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 struct source_reader *source_open(const char *path, int64_t offset)
 {
 	struct source_reader *r = xcalloc(1, sizeof *r);
-	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	r->fd = source_open_regular(path);
 	if (r->fd < 0) {
 		free(r);
 		return NULL;
@@ -294,7 +309,7 @@ static int read_range(const char *path, int64_t off, size_t n, char *out)
 	if (n == 0)
 		return 0;
 	if (!source_is_zst(path)) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		int fd = source_open_regular(path);
 		if (fd < 0)
 			return -1;
 		ssize_t got = pread(fd, out, n, off);
@@ -372,6 +387,11 @@ int source_examine(const char *path, const struct source_id *known, enum source_
 			return 0;
 		}
 		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*change = SOURCE_SPECIAL;
+		*why = "not a regular file (a FIFO, device, socket or directory)";
+		return 0;
 	}
 	if (!known) {
 		*change = SOURCE_NEW;

@@ -31,6 +31,7 @@ enum source_change {
 	SOURCE_GREW,      /* read from the cursor */
 	SOURCE_RESET,     /* truncated, replaced or rewritten: read from 0 */
 	SOURCE_GONE,      /* the path no longer exists */
+	SOURCE_SPECIAL,   /* not a regular file (FIFO, device...): never opened */
 };
 
 /* Compare the file at `path` with `known` (NULL: never seen). Sets *why to
@@ -43,11 +44,18 @@ int source_stamp(const char *path, int64_t offset, struct source_id *id);
 /* Hash a whole document into id->marker (documents' cursor). 0 or -1. */
 int source_stamp_document(const char *path, const char *data, size_t len, struct source_id *id);
 
+/* Open `path` for reading only if it is a regular file (after following
+ * symlinks): opened non-blocking, then checked with fstat, so a FIFO or a
+ * device never blocks or feeds endless bytes. The fd, or -1 with errno
+ * (EINVAL: not a regular file). */
+int source_open_regular(const char *path);
+
 /* Is `path` zstd-compressed (by name)? */
 bool source_is_zst(const char *path);
 
 struct source_reader;
-/* Open `path` positioned at `offset`. NULL with errno set on failure. */
+/* Open `path` positioned at `offset` (regular files only, see
+ * source_open_regular). NULL with errno set on failure. */
 struct source_reader *source_open(const char *path, int64_t offset);
 /* Next complete line (without '\n'). Returns 1 with line, len and end set
  * (*end = offset just after the newline), 2 when a line longer than

@@ -245,6 +245,42 @@ START_TEST(a_200mb_line_is_read_whole)
 }
 END_TEST
 
+/* A FIFO or a symlink to a device named like a session file: opening
+ * must neither block (a FIFO without a writer) nor read an endless
+ * device; both are refused as not regular files. */
+START_TEST(only_regular_files_are_opened)
+{
+	char *dir = tu_tmpdir();
+	char *fifo = paths_join(dir, "x.jsonl");
+	char *dev = paths_join(dir, "y.jsonl");
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(symlink("/dev/zero", dev), 0);
+	alarm(5); /* a blocking open() would hang the test */
+	struct source_reader *r = source_open(fifo, 0);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(errno, EINVAL);
+	r = source_open(dev, 0);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(errno, EINVAL);
+	char *data;
+	size_t len;
+	ck_assert_int_eq(source_read_all(dev, 1u << 20, &data, &len), -1);
+	ck_assert_int_eq(source_read_all(fifo, 1u << 20, &data, &len), -1);
+	struct source_id id;
+	ck_assert_int_eq(source_stamp(fifo, 1, &id), -1);
+	enum source_change ch;
+	const char *why;
+	ck_assert_int_eq(source_examine(dev, NULL, &ch, &why), 0);
+	ck_assert_int_eq(ch, SOURCE_SPECIAL);
+	ck_assert_int_eq(source_examine(fifo, NULL, &ch, &why), 0);
+	ck_assert_int_eq(ch, SOURCE_SPECIAL);
+	alarm(0);
+	free(fifo);
+	free(dev);
+	free(dir);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("source");
@@ -257,6 +293,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, same_content_under_a_new_inode_keeps_the_cursor);
 	tcase_add_test(tc, cursor_from_reader_equals_stamp);
 	tcase_add_test(tc, a_200mb_line_is_read_whole);
+	tcase_add_test(tc, only_regular_files_are_opened);
 	suite_add_tcase(s, tc);
 	return s;
 }
