@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -30,6 +31,11 @@ struct watch {
 	struct wdir *dirs;
 	int ndirs; /* slots in use */
 	int cap;   /* slots allocated (max wd + 1) */
+	/* Directories that could not be watched (the inotify watch limit):
+	 * scanned anyway, and scanned again by watch_rescan. */
+	struct wdir *unwatched;
+	int nunwatched;
+	int limit_logged; /* unwatched directories already logged one by one */
 };
 
 int watch_open(struct watch **out)
@@ -50,6 +56,9 @@ void watch_close(struct watch *w)
 	for (int i = 0; i < w->cap; i++)
 		free(w->dirs[i].path);
 	free(w->dirs);
+	for (int i = 0; i < w->nunwatched; i++)
+		free(w->unwatched[i].path);
+	free(w->unwatched);
 	close(w->fd);
 	free(w);
 }
@@ -62,6 +71,29 @@ int watch_fd(const struct watch *w)
 int watch_count(const struct watch *w)
 {
 	return w->ndirs;
+}
+
+int watch_unwatched(const struct watch *w)
+{
+	return w->nunwatched;
+}
+
+/* Remember (or, with add false, forget) a directory that has no watch. */
+static void note_unwatched(struct watch *w, const char *dir, int tag, bool add)
+{
+	for (int i = 0; i < w->nunwatched; i++) {
+		if (strcmp(w->unwatched[i].path, dir))
+			continue;
+		if (!add) {
+			free(w->unwatched[i].path);
+			w->unwatched[i] = w->unwatched[--w->nunwatched];
+		}
+		return;
+	}
+	if (!add)
+		return;
+	w->unwatched = xrealloc(w->unwatched, (size_t)(w->nunwatched + 1) * sizeof *w->unwatched);
+	w->unwatched[w->nunwatched++] = (struct wdir){xstrdup(dir), tag};
 }
 
 static void set_slot(struct watch *w, int wd, const char *path, int tag)
@@ -102,12 +134,19 @@ static int add_tree(struct watch *w, const char *dir, int tag, watch_cb cb, void
 		return 0; /* provider trees are shallow; refuse pathological depth */
 	int wd = inotify_add_watch(w->fd, dir, DIR_MASK);
 	if (wd < 0) {
-		if (errno == ENOSPC)
-			log_error("cannot watch %s: the inotify watch limit is reached; raise "
-				  "fs.inotify.max_user_watches (sysctl) and restart katod", dir);
-		return -1;
+		if (errno != ENOSPC && errno != ENOMEM)
+			return -1; /* gone, not a directory, no permission */
+		/* Out of watches: scan it all the same, and again at every
+		 * watch_rescan, so its files are read late, never lost. */
+		if (w->limit_logged++ < 3)
+			log_warn("cannot watch %s: the inotify watch limit is reached; its files are read "
+				 "by a periodic re-scan instead. Raise fs.inotify.max_user_watches "
+				 "(see katod(8))", dir);
+		note_unwatched(w, dir, tag, true);
+	} else {
+		set_slot(w, wd, dir, tag);
+		note_unwatched(w, dir, tag, false);
 	}
-	set_slot(w, wd, dir, tag);
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -1;
@@ -142,6 +181,25 @@ int watch_add_tree(struct watch *w, const char *dir, int tag, watch_cb cb, void 
 		return -1;
 	}
 	return add_tree(w, dir, tag, cb, ud, 0);
+}
+
+int watch_rescan(struct watch *w, watch_cb cb, void *ud)
+{
+	/* a copy: add_tree edits the list (a watch may succeed now) */
+	int n = w->nunwatched;
+	struct wdir *v = xmalloc((size_t)(n ? n : 1) * sizeof *v);
+	for (int i = 0; i < n; i++)
+		v[i] = (struct wdir){xstrdup(w->unwatched[i].path), w->unwatched[i].tag};
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		if (lstat(v[i].path, &st) < 0 || !S_ISDIR(st.st_mode))
+			note_unwatched(w, v[i].path, 0, false); /* gone */
+		else
+			add_tree(w, v[i].path, v[i].tag, cb, ud, 0);
+		free(v[i].path);
+	}
+	free(v);
+	return w->nunwatched;
 }
 
 int watch_read(struct watch *w, watch_cb cb, void *ud)

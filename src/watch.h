@@ -26,13 +26,21 @@ void watch_close(struct watch *w);
 int watch_fd(const struct watch *w);
 /* Watch `dir` and every directory below it, reporting every regular file
  * found through cb (WATCH_FILE). Directories already watched are not
- * added twice. Returns 0, or -1 with errno (ENOENT: dir is missing;
- * ENOSPC: fs.inotify.max_user_watches reached). */
+ * added twice. A directory that cannot be watched because the inotify
+ * watch limit (fs.inotify.max_user_watches) is reached is scanned all the
+ * same and kept on the unwatched list for watch_rescan. Returns 0, or -1
+ * with errno (ENOENT: dir is missing; ENOSPC: no watch for dir itself,
+ * its files were still reported). */
 int watch_add_tree(struct watch *w, const char *dir, int tag, watch_cb cb, void *ud);
 /* Read and dispatch every queued event; returns 0 or -1. New directories
  * are watched and scanned from here, reported through cb. */
 int watch_read(struct watch *w, watch_cb cb, void *ud);
 /* Number of directories watched. */
 int watch_count(const struct watch *w);
+/* Number of directories that could not be watched (the watch limit). */
+int watch_unwatched(const struct watch *w);
+/* Scan every unwatched directory again (files reported through cb), and
+ * try once more to watch it. Returns how many remain unwatched. */
+int watch_rescan(struct watch *w, watch_cb cb, void *ud);
 
 #endif
