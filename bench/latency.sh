@@ -28,8 +28,8 @@ for r in $(seq 1 "$RUNS"); do
 	PID=$!
 	for _ in $(seq 1 100); do grep -q "backfill done" "$W/katod.log" && break; sleep 0.05; done
 	S="$CLAUDE_CONFIG_DIR/projects/-bench/bench-latency.jsonl"
-	printf '{"type":"user","uuid":"u0","parentUuid":null,"isSidechain":false,"sessionId":"bench-latency","timestamp":"2026-11-24T00:00:00.000Z","cwd":"%s","version":"2.1.39","message":{"role":"user","content":"::capture %s/rec.md"}}\n' \
-		"$HOME" "$HOME/notes" >>"$S"
+	printf '{"type":"user","uuid":"u0","parentUuid":null,"isSidechain":false,"sessionId":"bench-latency","timestamp":"%s","cwd":"%s","version":"2.1.39","message":{"role":"user","content":"::capture %s/rec.md"}}\n' \
+		"$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" "$HOME" "$HOME/notes" >>"$S"
 	for _ in $(seq 1 100); do [ -s "$HOME/notes/rec.md" ] && break; sleep 0.05; done
 	if ! [ -s "$HOME/notes/rec.md" ]; then
 		echo "katod did not start the recording; its log:" >&2

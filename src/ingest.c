@@ -3,15 +3,18 @@
 #include "ingest.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "event.h"
 #include "fingerprint.h"
 #include "log.h"
+#include "markdown.h"
 #include "source.h"
 
 /* Commit after this many records or bytes, so a huge backfill holds no
@@ -34,6 +37,7 @@ struct file_ctx {
 	char *psid;
 	int64_t sid;
 	int64_t raw_cursor; /* end offset of the record being parsed */
+	int64_t live_after_ms; /* events older than this are history (0: in->history) */
 	bool failed;        /* a store error: abandon the batch */
 	bool warned_reject;
 	struct pending *pend;
@@ -67,6 +71,25 @@ static int ensure_session(struct file_ctx *c)
 	return 0;
 }
 
+/* Is ev history: written before kato watched (see struct ingest)? */
+static bool is_history(const struct file_ctx *c, const struct kato_event *ev)
+{
+	int64_t ts;
+	if (c->live_after_ms && ev->timestamp && md_parse_time(ev->timestamp, &ts) == 0)
+		return ts < c->live_after_ms;
+	return c->in->history;
+}
+
+/* The file's birth time (statx), in ms of wall clock; -1 when the file
+ * system does not record one. */
+static int64_t birth_ms(const char *path)
+{
+	struct statx sx;
+	if (statx(AT_FDCWD, path, 0, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
+		return -1;
+	return (int64_t)sx.stx_btime.tv_sec * 1000 + sx.stx_btime.tv_nsec / 1000000;
+}
+
 static int host_emit(void *ctx, const struct kato_event *ev)
 {
 	struct file_ctx *c = ctx;
@@ -93,7 +116,7 @@ static int host_emit(void *ctx, const struct kato_event *ev)
 	fingerprint_event(c->p->desc->name, c->psid, ev, &fp);
 	/* only the flags the ABI defines, plus kato's own history mark */
 	uint32_t flags = ev->flags & (KATO_EVENT_HUMAN | KATO_EVENT_SIDECHAIN | KATO_EVENT_INJECTED | KATO_EVENT_ERROR);
-	if (c->in->history)
+	if (is_history(c, ev))
 		flags |= STORE_EVENT_HISTORY;
 	int64_t seq;
 	if (store_add_event(c->in->store, c->sid, &fp, ev->kind, ev->timestamp, flags, json.p, &seq) < 0) {
@@ -251,6 +274,7 @@ static int ingest_lines(struct file_ctx *c, void *state, int64_t offset,
 	}
 	int result = INGEST_DONE;
 	int64_t batch_lines = 0, batch_start = offset, pos = offset;
+	int64_t budget_end = in->read_budget ? offset + in->read_budget : INT64_MAX;
 	bool dirty = false;
 	if (store_begin(in->store) < 0)
 		goto store_error;
@@ -307,6 +331,10 @@ static int ingest_lines(struct file_ctx *c, void *state, int64_t offset,
 		}
 		if (c->failed)
 			goto store_error;
+		if (end >= budget_end) {
+			result = INGEST_MORE; /* committed below; the caller comes back */
+			break;
+		}
 		if (++batch_lines >= BATCH_LINES || end - batch_start >= BATCH_BYTES) {
 			struct source_id id;
 			if (source_cursor(r, c->path, prev, &id) < 0 || commit(c, state, &id) < 0)
@@ -318,7 +346,7 @@ static int ingest_lines(struct file_ctx *c, void *state, int64_t offset,
 				goto store_error_committed;
 		}
 	}
-	if ((flags & INGEST_FLUSH) && d->flush) {
+	if ((flags & INGEST_FLUSH) && d->flush && result != INGEST_MORE) {
 		d->flush(state);
 		dirty = true;
 	}
@@ -456,7 +484,11 @@ int ingest_file(struct ingest *in, const struct plugin *p, const char *path, uns
 		log_info("%s: %s; reading it again from the start (stored events are not duplicated)", path, why);
 	}
 
-	struct file_ctx c = {.in = in, .p = p, .path = path, .raw_cursor = -1};
+	struct file_ctx c = {.in = in, .p = p, .path = path, .raw_cursor = -1, .live_after_ms = in->live_after_ms};
+	int64_t born;
+	if (!known && in->live_after_ms && in->live_after_ms != INT64_MAX && (born = birth_ms(path)) > 0 &&
+	    born - INGEST_BIRTH_SLACK_MS > c.live_after_ms)
+		c.live_after_ms = born - INGEST_BIRTH_SLACK_MS;
 	if (known && f.psid) {
 		c.psid = xstrdup(f.psid);
 		c.sid = f.session;

@@ -26,10 +26,19 @@ struct ingest_stats {
 struct ingest {
 	struct store *store;
 	struct ingest_stats stats;
-	/* Mark what is stored now as history (STORE_EVENT_HISTORY): its
-	 * commands are never run. kato import sets it always; katod for
-	 * files it finds at start-up that it never saw live. */
+	/* Which events are history (STORE_EVENT_HISTORY: their commands are
+	 * never run). An event whose timestamp is before live_after_ms (wall
+	 * clock, ms) is history; in a file with no cursor yet, so is one from
+	 * before the file's birth less INGEST_BIRTH_SLACK_MS (a copied-in or
+	 * resumed file). With live_after_ms 0, and for events without a
+	 * timestamp, `history` decides: kato import sets it (and
+	 * live_after_ms INT64_MAX); katod for files a scan finds that were
+	 * last written before it watched their root. */
+	int64_t live_after_ms;
 	bool history;
+	/* Stop after about this many bytes and return INGEST_MORE (0: read
+	 * to the end). */
+	int64_t read_budget;
 	/* Optional: called after each commit for every event it stored. */
 	void (*on_event)(void *ud, int64_t sid, int64_t seq, const char *kind, uint32_t flags,
 			 const char *json);
@@ -40,7 +49,14 @@ enum ingest_result {
 	INGEST_DONE = 0,    /* read to the end */
 	INGEST_WAITING = 1, /* an unterminated last line, or a half-written document: look again later */
 	INGEST_GONE = 2,    /* the file no longer exists */
+	INGEST_MORE = 3,    /* stopped at the read budget: call again */
 };
+
+/* A message in a file seen for the first time is live only if it is no
+ * older than the file's birth time less this (where the file system
+ * records one): a session copied or resumed into a new file brings old
+ * messages, a new session starts when its first message is written. */
+#define INGEST_BIRTH_SLACK_MS (10 * 60 * 1000)
 
 /* Flags for ingest_file. */
 enum {

@@ -168,7 +168,7 @@ static int cmd_import(int argc, char **argv)
 		plugin_set_free(&plugins);
 		return rc;
 	}
-	struct ingest in = {.store = store, .history = true}; /* never runs commands */
+	struct ingest in = {.store = store, .history = true, .live_after_ms = INT64_MAX}; /* never runs commands */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int status = 0;
@@ -572,12 +572,17 @@ static int cmd_status(int argc, char **argv)
 		store_close(s);
 		return fail("cannot read the store", NULL);
 	}
+	/* directories katod could not watch (inotify watch limit) */
+	int64_t unwatched = 0;
+	if (pid)
+		store_meta_get(s, "unwatched_dirs", &unwatched);
 	struct status_out o = {json, true, BUF_INIT};
 	struct buf tmp = BUF_INIT;
 	if (json) {
 		buf_printf(&o.b, "{\"katod\":{\"running\":%s", pid ? "true" : "false");
 		if (pid > 0)
 			buf_printf(&o.b, ",\"pid\":%ld", pid);
+		buf_printf(&o.b, ",\"unwatchedDirectories\":%lld", (long long)unwatched);
 		buf_printf(&o.b, "},\"sessions\":%lld,\"events\":%lld,\"files\":%lld,\"recordings\":[",
 			   (long long)ns, (long long)ne, (long long)nf);
 	} else {
@@ -587,6 +592,11 @@ static int cmd_status(int argc, char **argv)
 			printf("katod: running\n");
 		else
 			printf("katod: not running (start it with: systemctl --user start katod)\n");
+		if (unwatched > 0)
+			printf("watch limit: reached; %lld director%s not watched, re-scanned every 10 s instead.\n"
+			       "  Raise it: sysctl fs.inotify.max_user_watches=524288 (persist it in\n"
+			       "  /etc/sysctl.d/), then restart katod\n",
+			       (long long)unwatched, unwatched == 1 ? "y is" : "ies are");
 		printf("store: %lld session(s), %lld event(s), %lld file(s)\n", (long long)ns, (long long)ne,
 		       (long long)nf);
 		printf("recordings: %zu\n", nv);

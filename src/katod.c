@@ -49,11 +49,28 @@
  * again after RETRY_MS, then twice as long each time up to RETRY_MAX_MS. */
 #define RETRY_MS 2000
 #define RETRY_MAX_MS (5 * 60 * 1000)
+/* Directories that could not be watched (inotify watch limit) are
+ * scanned this often instead. */
+#define RESCAN_MS (10 * 1000)
+/* Bytes read from one file before katod looks at its signals and at the
+ * other files again: a file that grows faster than it is read cannot
+ * hold the loop, and SIGTERM is honoured within about a second. */
+#define READ_BUDGET (16 << 20)
+/* A message is live (its commands run) when it is newer than the moment
+ * katod last had its root under watch, less LIVE_SLACK_MS; in a file
+ * katod never read, also newer than the file's birth less
+ * INGEST_BIRTH_SLACK_MS (ingest.h). The moment is kept in the store and
+ * refreshed at most every HEARTBEAT_MS while events arrive. */
+#define LIVE_SLACK_MS (60 * 1000)
+#define HEARTBEAT_MS (60 * 1000)
 
 struct root {
 	char *dir;
 	const struct plugin *plugin;
 	bool watched;
+	/* wall clock: since when this root counts as watched without a gap
+	 * (the end of the previous katod's watch, or this one's start) */
+	int64_t since_ms;
 };
 
 struct pending_file {
@@ -72,8 +89,7 @@ struct daemon {
 	struct recorder *rec;
 	int64_t retry_ms;     /* when to run the recorder again after a failure, 0: never */
 	int64_t retry_delay;  /* the wait before that retry; 0 after a success */
-	int64_t prev_start_ms; /* wall clock: when the previous katod started, 0: never ran */
-	int64_t prev_stop_ms;  /* when it stopped cleanly, 0: it did not */
+	int64_t heartbeat_ms; /* when the roots' watch times were last stored */
 	struct watch *watch;
 	struct root *roots;
 	size_t nroots;
@@ -82,9 +98,12 @@ struct daemon {
 	struct pending_file *dirty; /* changed in this inotify drain */
 	size_t ndirty;
 	int timer_fd;
+	int sig_fd;
 	int64_t next_sweep_ms;
-	bool backfilling; /* files found at start-up: history, not live */
-	bool stop;
+	int64_t next_rescan_ms; /* unwatched directories: 0 when there are none */
+	bool backfilling; /* scanning: read files found at once, not on the next drain */
+	bool stop;        /* SIGTERM or SIGINT taken */
+	bool reload;      /* SIGHUP taken */
 };
 
 static const char usage_text[] =
@@ -112,6 +131,13 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t wall_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---------------------------------------------------------------- systemd */
 
 /* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
@@ -133,6 +159,22 @@ static void notify(const char *msg)
 	close(fd);
 }
 
+/* Take the signals that arrived: SIGTERM/SIGINT stop, SIGHUP asks for a
+ * reload (done by the main loop). Called by the loop, and between files
+ * and read slices while scanning, so a long backfill stops in time. */
+static void take_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+	while (read(d->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGHUP) {
+			d->reload = true;
+		} else if (!d->stop) {
+			log_info("%s: stopping", strsignal((int)si.ssi_signo));
+			d->stop = true;
+		}
+	}
+}
+
 /* ---------------------------------------------------------------- files */
 
 static void arm_timer(struct daemon *d)
@@ -140,6 +182,8 @@ static void arm_timer(struct daemon *d)
 	int64_t due = d->next_sweep_ms;
 	if (d->retry_ms && d->retry_ms < due)
 		due = d->retry_ms;
+	if (d->next_rescan_ms && d->next_rescan_ms < due)
+		due = d->next_rescan_ms;
 	for (size_t i = 0; i < d->npending; i++)
 		if (d->pending[i].due_ms < due)
 			due = d->pending[i].due_ms;
@@ -173,15 +217,34 @@ static void mark_pending(struct daemon *d, const char *path, int root, unsigned 
 	list_put(&d->pending, &d->npending, path, root, now_ms() + wait, flags);
 }
 
+static void take_signals(struct daemon *d);
+static bool is_history(struct daemon *d, const char *path, int root);
+static void note_unwatched(struct daemon *d);
+
 /* Read what is new in one file of root `root` (flags: INGEST_*), and
- * schedule the next look: the tail after TAIL_MS, a flush after FLUSH_MS. */
+ * schedule the next look: the tail after TAIL_MS, a flush after FLUSH_MS.
+ * At most READ_BUDGET bytes at a time: while scanning, the signals are
+ * looked at between slices; live, the rest is queued behind the other
+ * files' events. */
 static void read_file(struct daemon *d, const char *path, int root, unsigned flags)
 {
 	const struct plugin *p = d->roots[root].plugin;
 	if (KATO_FEED_MODE(p->desc->match_path(path)) == KATO_FEED_NONE)
 		return;
 	int64_t before = d->in.stats.events_new;
-	int rc = ingest_file(&d->in, p, path, flags);
+	d->in.live_after_ms = d->roots[root].since_ms - LIVE_SLACK_MS;
+	d->in.history = d->backfilling && is_history(d, path, root);
+	int rc;
+	while ((rc = ingest_file(&d->in, p, path, flags)) == INGEST_MORE) {
+		if (!d->backfilling) {
+			list_put(&d->pending, &d->npending, path, root, now_ms(), flags & INGEST_TAIL);
+			return;
+		}
+		take_signals(d);
+		if (d->stop)
+			return;
+	}
+	d->in.history = false;
 	if (rc < 0) {
 		log_error("%s: could not store what was read; will retry shortly", path);
 		mark_pending(d, path, root, INGEST_TAIL);
@@ -224,6 +287,27 @@ static void record(struct daemon *d)
 	d->retry_ms = now_ms() + d->retry_delay;
 }
 
+/* Store, for every watched root, that katod has it under watch now (the
+ * live rule's "since" for the next katod). At most every HEARTBEAT_MS
+ * unless `force`. */
+static void heartbeat(struct daemon *d, bool force)
+{
+	int64_t now = now_ms();
+	if (!force && d->heartbeat_ms && now - d->heartbeat_ms < HEARTBEAT_MS)
+		return;
+	d->heartbeat_ms = now;
+	int64_t wall = wall_now_ms();
+	for (size_t i = 0; i < d->nroots; i++) {
+		if (!d->roots[i].watched)
+			continue;
+		char *key = paths_join("root_watched_ms:", d->roots[i].dir);
+		if (store_meta_set(d->store, key, wall) < 0)
+			log_debug("store: cannot note the watch time of %s: %s", d->roots[i].dir,
+				  store_errmsg(d->store));
+		free(key);
+	}
+}
+
 /* Unchanged for longer than FLUSH_MS: history, safe to flush at once. */
 static bool quiet_for_long(const char *path)
 {
@@ -236,12 +320,28 @@ static bool quiet_for_long(const char *path)
 	return age_ms > FLUSH_MS;
 }
 
-/* Watch and scan every root that exists; returns how many are watched. */
+/* Since when root r counts as watched: when the previous katod last had
+ * it under watch (stored by heartbeat), else now. */
+static void root_since(struct daemon *d, struct root *r)
+{
+	if (r->since_ms)
+		return;
+	char *key = paths_join("root_watched_ms:", r->dir);
+	int64_t v;
+	r->since_ms = store_meta_get(d->store, key, &v) == 1 && v > 0 && v < wall_now_ms() ? v : wall_now_ms();
+	free(key);
+}
+
+/* Watch and scan every root that exists, reading the files found at once;
+ * returns how many are watched. */
 static size_t watch_roots(struct daemon *d)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < d->nroots; i++) {
+	bool was = d->backfilling;
+	d->backfilling = true;
+	for (size_t i = 0; i < d->nroots && !d->stop; i++) {
 		struct root *r = &d->roots[i];
+		root_since(d, r);
 		if (watch_add_tree(d->watch, r->dir, (int)i, on_watch, d) < 0) {
 			if (!r->watched || errno != ENOENT)
 				log_info("%s root %s: %s; it is checked again at the next sweep",
@@ -254,21 +354,15 @@ static size_t watch_roots(struct daemon *d)
 		r->watched = true;
 		n++;
 	}
+	d->backfilling = was;
+	note_unwatched(d);
 	return n;
 }
 
-static int64_t wall_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Is a file found at start-up history (its commands are not run)? Yes,
- * unless katod has read it before (what was added since is the rest of a
- * conversation it follows) or it changed while the previous katod was
- * running (that one died before reading it). */
-static bool is_history(struct daemon *d, const char *path)
+/* For events that carry no timestamp: is a file found by a scan history
+ * (its commands are not run)? Yes when katod never read it and it was
+ * last written before its root was under watch. */
+static bool is_history(struct daemon *d, const char *path, int root)
 {
 	struct store_file f;
 	int known = store_get_file(d->store, path, &f);
@@ -277,10 +371,29 @@ static bool is_history(struct daemon *d, const char *path)
 		return false;
 	}
 	struct stat st;
-	if (known < 0 || !d->prev_start_ms || stat(path, &st) < 0)
+	if (known < 0 || stat(path, &st) < 0)
 		return true;
 	int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-	return mtime < d->prev_start_ms || (d->prev_stop_ms && mtime > d->prev_stop_ms);
+	return mtime < d->roots[root].since_ms - LIVE_SLACK_MS;
+}
+
+/* Publish how many directories have no watch (kato status shows it) and
+ * schedule their re-scan. */
+static void note_unwatched(struct daemon *d)
+{
+	int n = watch_unwatched(d->watch);
+	int64_t prev = 0;
+	store_meta_get(d->store, "unwatched_dirs", &prev);
+	if (prev != n) {
+		if (n)
+			log_warn("%d director%s cannot be watched (inotify watch limit reached): re-scanned "
+				 "every %d s instead; raise fs.inotify.max_user_watches (see katod(8))",
+				 n, n == 1 ? "y" : "ies", RESCAN_MS / 1000);
+		else if (prev)
+			log_info("every directory is watched again");
+		store_meta_set(d->store, "unwatched_dirs", n);
+	}
+	d->next_rescan_ms = n ? now_ms() + RESCAN_MS : 0;
 }
 
 static void on_watch(void *ud, enum watch_what what, const char *path, int root)
@@ -288,10 +401,11 @@ static void on_watch(void *ud, enum watch_what what, const char *path, int root)
 	struct daemon *d = ud;
 	switch (what) {
 	case WATCH_FILE:
+		if (d->stop)
+			break;
 		if (d->backfilling) {
-			d->in.history = is_history(d, path);
 			read_file(d, path, root, INGEST_TAIL | (quiet_for_long(path) ? INGEST_FLUSH : 0));
-			d->in.history = false;
+			take_signals(d);
 		} else
 			list_put(&d->dirty, &d->ndirty, path, root, 0, 0);
 		break;
@@ -350,9 +464,21 @@ static void sweep(struct daemon *d)
 	free(s.paths);
 	free(s.roots);
 	for (size_t i = 0; i < d->nroots; i++)
-		if (!d->roots[i].watched)
+		if (!d->roots[i].watched) {
 			watch_roots(d);
+			break;
+		}
+	heartbeat(d, true);
 	d->next_sweep_ms = now_ms() + SWEEP_MS;
+}
+
+/* Directories without a watch: scan them again (new files, growth). */
+static void rescan(struct daemon *d)
+{
+	d->backfilling = true;
+	watch_rescan(d->watch, on_watch, d);
+	d->backfilling = false;
+	note_unwatched(d);
 }
 
 static void on_timer(struct daemon *d)
@@ -380,7 +506,21 @@ static void on_timer(struct daemon *d)
 	free(due);
 	if (now >= d->next_sweep_ms)
 		sweep(d);
+	if (d->next_rescan_ms && now >= d->next_rescan_ms)
+		rescan(d);
 	record(d);
+}
+
+/* Read the changed files of one inotify drain, each once however many
+ * events it had. */
+static void read_dirty(struct daemon *d)
+{
+	for (size_t k = 0; k < d->ndirty; k++) {
+		if (!d->stop)
+			read_file(d, d->dirty[k].path, d->dirty[k].root, 0);
+		free(d->dirty[k].path);
+	}
+	d->ndirty = 0;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -398,7 +538,7 @@ static void add_root(struct daemon *d, const char *dir, const struct plugin *p)
 		}
 	}
 	d->roots = xrealloc(d->roots, (d->nroots + 1) * sizeof *d->roots);
-	d->roots[d->nroots++] = (struct root){xstrdup(use), p, false};
+	d->roots[d->nroots++] = (struct root){xstrdup(use), p, false, 0};
 	free(real);
 	free(x);
 }
@@ -530,7 +670,7 @@ int main(int argc, char **argv)
 		{0},
 	};
 	bool foreground = false;
-	struct daemon d = {.timer_fd = -1};
+	struct daemon d = {.timer_fd = -1, .sig_fd = -1};
 	log_set_ident("katod");
 	int c;
 	while ((c = getopt_long(argc, argv, "fc:vhV", opts, NULL)) != -1) {
@@ -581,12 +721,7 @@ int main(int argc, char **argv)
 	}
 	d.in.on_event = on_event;
 	d.in.ud = d.rec;
-	/* when the previous katod ran: files it may have missed are not history */
-	int64_t v;
-	if (store_meta_get(d.store, "katod_started_ms", &v) == 1)
-		d.prev_start_ms = v;
-	if (store_meta_get(d.store, "katod_stopped_ms", &v) == 1)
-		d.prev_stop_ms = v;
+	d.in.read_budget = READ_BUDGET;
 	if (store_meta_set(d.store, "katod_started_ms", wall_now_ms()) < 0 ||
 	    store_meta_set(d.store, "katod_stopped_ms", 0) < 0) {
 		log_error("store: %s", store_errmsg(d.store));
@@ -600,18 +735,18 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	int sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d.sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	d.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	int ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sig_fd < 0 || d.timer_fd < 0 || ep < 0 || watch_open(&d.watch) < 0) {
+	if (d.sig_fd < 0 || d.timer_fd < 0 || ep < 0 || watch_open(&d.watch) < 0) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		return 1;
 	}
 	struct epoll_event ev = {.events = EPOLLIN};
 	ev.data.fd = watch_fd(d.watch);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	ev.data.fd = sig_fd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &ev);
+	ev.data.fd = d.sig_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, d.sig_fd, &ev);
 	ev.data.fd = d.timer_fd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, d.timer_fd, &ev);
 
@@ -619,9 +754,11 @@ int main(int argc, char **argv)
 	 * reported first: a long backfill must not trip a start timeout. */
 	notify("READY=1\nSTATUS=reading existing history");
 	setup_roots(&d);
-	d.backfilling = true;
 	size_t watched = watch_roots(&d);
-	d.backfilling = false;
+	/* stopped half way: the files not read yet keep the old "since" */
+	bool scanned = !d.stop;
+	if (scanned)
+		heartbeat(&d, true);
 	if (recorder_resume(d.rec) < 0)
 		log_error("recorder: cannot read its state: %s", store_errmsg(d.store));
 	record(&d);
@@ -646,49 +783,48 @@ int main(int argc, char **argv)
 			if (fd == watch_fd(d.watch)) {
 				if (watch_read(d.watch, on_watch, &d) < 0)
 					log_error("inotify read: %s", strerror(errno));
-				/* each changed file once per drain, however many events */
-				for (size_t k = 0; k < d.ndirty; k++) {
-					read_file(&d, d.dirty[k].path, d.dirty[k].root, 0);
-					free(d.dirty[k].path);
-				}
-				d.ndirty = 0;
+				read_dirty(&d);
+				heartbeat(&d, false);
 				record(&d);
 			} else if (fd == d.timer_fd) {
 				on_timer(&d);
-			} else if (fd == sig_fd) {
-				struct signalfd_siginfo si;
-				while (read(sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
-					if (si.ssi_signo == SIGHUP) {
-						log_info("SIGHUP: reloading %s", d.config_path);
-						notify("RELOADING=1");
-						if (load_config(&d) == 0) {
-							if (!verbose)
-								log_set_level(d.cfg.operational_level);
-							char *rerr = NULL;
-							if (recorder_configure(d.rec, &d.cfg, &rerr) < 0) {
-								log_error("recordings keep the old settings: %s", rerr);
-								free(rerr);
-							}
-							setup_roots(&d);
-							watch_roots(&d);
-						}
-						notify("READY=1");
-					} else {
-						log_info("%s: stopping", strsignal((int)si.ssi_signo));
-						d.stop = true;
-					}
-				}
+			} else if (fd == d.sig_fd) {
+				take_signals(&d);
 			}
+		}
+		if (d.reload && !d.stop) {
+			d.reload = false;
+			log_info("SIGHUP: reloading %s", d.config_path);
+			notify("RELOADING=1");
+			if (load_config(&d) == 0) {
+				if (!verbose)
+					log_set_level(d.cfg.operational_level);
+				char *rerr = NULL;
+				if (recorder_configure(d.rec, &d.cfg, &rerr) < 0) {
+					log_error("recordings keep the old settings: %s", rerr);
+					free(rerr);
+				}
+				setup_roots(&d);
+				watch_roots(&d); /* a new root's files are read now */
+				read_dirty(&d);
+				heartbeat(&d, true);
+				record(&d);
+			}
+			notify("READY=1");
 		}
 		arm_timer(&d);
 	}
 	notify("STOPPING=1");
 	record(&d);
+	if (scanned)
+		heartbeat(&d, true);
 	store_meta_set(d.store, "katod_stopped_ms", wall_now_ms());
 	log_summary(&d, "stopped");
 	for (size_t i = 0; i < d.npending; i++)
 		free(d.pending[i].path);
 	free(d.pending);
+	for (size_t i = 0; i < d.ndirty; i++)
+		free(d.dirty[i].path);
 	free(d.dirty);
 	for (size_t i = 0; i < d.nroots; i++)
 		free(d.roots[i].dir);
@@ -700,7 +836,7 @@ int main(int argc, char **argv)
 	config_free(&d.cfg);
 	free(d.config_path);
 	close(ep);
-	close(sig_fd);
+	close(d.sig_fd);
 	close(d.timer_fd);
 	close(lock);
 	return 0;

@@ -99,15 +99,20 @@ kill -HUP "$KATOD_PID"
 wait_for "config reloaded" grep -q "SIGHUP" "$T/katod.log"
 FIX="$P/-home-user-project/sess-001.jsonl"
 while IFS= read -r line; do printf '%s\n' "$line" >>"$FIX"; done <"$top_srcdir/tests/data/kato-fixtures/claude-session.jsonl"
-printf '%s\n' '{"type":"user","uuid":"msg-u3","parentUuid":"msg-a2b","isSidechain":false,"sessionId":"sess-001","timestamp":"2026-02-10T23:41:00.000Z","cwd":"/home/user/project","version":"2.1.39","message":{"role":"user","content":"::capture '"$NOTES"'/auth.md"}}' >>"$FIX"
+# The command is typed now: a message is live by its own timestamp (the
+# copied history before it is older, so its commands would not run).
+NOW=$(date -u +%s)
+TS_CMD=$(date -u -d "@$NOW" +%Y-%m-%dT%H:%M:%S.000Z)
+TS_ANS=$(date -u -d "@$((NOW + 5))" +%Y-%m-%dT%H:%M:%S.000Z)
+printf '%s\n' '{"type":"user","uuid":"msg-u3","parentUuid":"msg-a2b","isSidechain":false,"sessionId":"sess-001","timestamp":"'"$TS_CMD"'","cwd":"/home/user/project","version":"2.1.39","message":{"role":"user","content":"::capture '"$NOTES"'/auth.md"}}' >>"$FIX"
 wait_for "capture written" test -s "$NOTES/auth.md" || true
-{ cat "$top_srcdir/tests/data/golden/claude-session.defaults.md"; printf '\n# User_2026-02-10_2341_00\n\n::capture %s/auth.md\n' "$NOTES"; } >"$T/want-auth.md"
+{ cat "$top_srcdir/tests/data/golden/claude-session.defaults.md"; printf '\n# User_%s\n\n::capture %s/auth.md\n' "$(date -u -d "@$NOW" +%Y-%m-%d_%H%M_%S)" "$NOTES"; } >"$T/want-auth.md"
 check "a live ::capture writes the reference rendering" cmp -s <(sed '1,/^---$/d' "$NOTES/auth.md" | tail -n +2) "$T/want-auth.md"
 check "the capture's frontmatter names the session" grep -qx "sessionId: sess-001" "$NOTES/auth.md"
-printf '%s\n' '{"type":"assistant","uuid":"msg-a4","parentUuid":"msg-u3","isSidechain":false,"sessionId":"sess-001","timestamp":"2026-02-10T23:41:05.000Z","message":{"role":"assistant","model":"claude-opus-4-6","content":[{"type":"text","text":"Captured."}]}}' >>"$FIX"
+printf '%s\n' '{"type":"assistant","uuid":"msg-a4","parentUuid":"msg-u3","isSidechain":false,"sessionId":"sess-001","timestamp":"'"$TS_ANS"'","message":{"role":"assistant","model":"claude-opus-4-6","content":[{"type":"text","text":"Captured."}]}}' >>"$FIX"
 wait_for "append" grep -q "Captured." "$NOTES/auth.md" || true
 check "the next message is appended once, under its heading" bash -c \
-	"tail -4 '$NOTES/auth.md' | cmp -s - <(printf '\n# claude-opus-4.6_2026-02-10_2341_05\n\nCaptured.\n')"
+	"tail -4 '$NOTES/auth.md' | cmp -s - <(printf '\n# claude-opus-4.6_%s\n\nCaptured.\n' $(date -u -d "@$((NOW + 5))" +%Y-%m-%d_%H%M_%S))"
 check "kato status shows the active recording" bash -c "\"$KATO\" status | grep -q 'active .*auth.md'"
 
 # A second daemon is refused.

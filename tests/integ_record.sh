@@ -19,6 +19,9 @@ SEED=${KILL_SEED:-$RANDOM}
 RANDOM=$SEED
 echo "# kill seed $SEED (KILL_SEED=$SEED to reproduce)"
 
+# Messages are stamped an hour ahead, the same in every run (so the files
+# compare byte for byte): newer than any moment katod watched, so live.
+BASE=$(($(date -u +%s) + 3600))
 NOTES="$T/notes"
 CWD="$NOTES/proj"
 SID_CLAUDE=7a1b2c3d-1111-4111-8111-111111111111
@@ -67,7 +70,7 @@ json_str() { jq -Rs . <<<"$1" | sed 's/\\n"$/"/'; }
 # emit PROVIDER N KIND TEXT: one log line of message N.
 emit() {
 	local p=$1 n=$2 kind=$3 text=$4 ts
-	ts=$(printf '2026-02-10T23:%02d:%02d.000Z' $((n / 60)) $((n % 60)))
+	ts=$(date -u -d "@$((BASE + n))" +%Y-%m-%dT%H:%M:%S.000Z)
 	local j
 	j=$(json_str "$text")
 	case $p:$kind in
