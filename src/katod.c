@@ -88,7 +88,6 @@ struct daemon {
 	struct ingest in;
 	struct recorder *rec;
 	int64_t retry_ms;     /* when to run the recorder again after a failure, 0: never */
-	int64_t retry_delay;  /* the wait before that retry; 0 after a success */
 	int64_t heartbeat_ms; /* when the roots' watch times were last stored */
 	struct watch *watch;
 	struct root *roots;
@@ -269,22 +268,17 @@ static void on_event(void *ud, int64_t sid, int64_t seq, const char *kind, uint3
 	recorder_note(ud, sid);
 }
 
-/* Run the commands and appends of the sessions that got new events. */
+/* Run the commands and appends of the sessions that got new events (and
+ * of failed ones whose retry is due); arm the retry of the rest. */
 static void record(struct daemon *d)
 {
 	int rc = recorder_run(d->rec);
-	if (rc < 0)
+	if (rc < 0) {
 		log_error("recorder: store error: %s; will retry", store_errmsg(d->store));
-	if (!rc) {
-		d->retry_ms = d->retry_delay = 0;
+		d->retry_ms = now_ms() + RETRY_MS;
 		return;
 	}
-	if (d->retry_ms && now_ms() < d->retry_ms)
-		return; /* an earlier failure's retry is already due */
-	d->retry_delay = d->retry_delay ? d->retry_delay * 2 : RETRY_MS;
-	if (d->retry_delay > RETRY_MAX_MS)
-		d->retry_delay = RETRY_MAX_MS;
-	d->retry_ms = now_ms() + d->retry_delay;
+	d->retry_ms = recorder_next_retry(d->rec);
 }
 
 /* Store, for every watched root, that katod has it under watch now (the
@@ -589,22 +583,30 @@ static int load_config(struct daemon *d)
 static int take_lock(void)
 {
 	char *dir = paths_runtime_dir();
-	if (paths_mkdir_p(dir, 0700) < 0) {
-		log_error("cannot create %s: %s", dir, strerror(errno));
+	char *why = NULL;
+	if (paths_private_dir(dir, &why) < 0) {
+		log_error("runtime directory %s %s; katod will not use it (remove it, or set "
+			  "XDG_RUNTIME_DIR to a private directory)", dir, why);
+		free(why);
 		free(dir);
 		return -1;
 	}
 	char *path = paths_join(dir, "katod.lock");
 	free(dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	int fd = paths_open_private(path, O_RDWR | O_CREAT, &why);
+	if (fd < 0) {
+		log_error("lock file %s %s; katod will not use it", path, why);
+		free(why);
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
 			log_error("another katod is already running for this user (lock %s held)", path);
 		else
 			log_error("cannot lock %s: %s", path, strerror(errno));
 		free(path);
-		if (fd >= 0)
-			close(fd);
+		close(fd);
 		return -1;
 	}
 	char pid[32];
@@ -636,11 +638,10 @@ static int daemonize(void)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
-	/* stderr goes to <state dir>/katod.log */
+	/* stderr goes to <state dir>/katod.log (never through a link) */
 	char *dir = paths_state_dir();
-	paths_mkdir_p(dir, 0700);
 	char *log = paths_join(dir, "katod.log");
-	int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int lfd = paths_private_dir(dir, NULL) < 0 ? -1 : paths_open_private(log, O_WRONLY | O_CREAT | O_APPEND, NULL);
 	if (lfd >= 0) {
 		dup2(lfd, STDERR_FILENO);
 		close(lfd);
@@ -719,6 +720,7 @@ int main(int argc, char **argv)
 		log_error("recordings: %s", err);
 		return 1;
 	}
+	recorder_set_retry(d.rec, RETRY_MS, RETRY_MAX_MS);
 	d.in.on_event = on_event;
 	d.in.ud = d.rec;
 	d.in.read_budget = READ_BUDGET;

@@ -227,7 +227,51 @@ void pathpolicy_free(struct pathpolicy *pp)
 {
 	free_roots(pp->roots, pp->n);
 	free_roots(pp->given, pp->n);
+	free_roots(pp->denied, pp->ndenied);
 	memset(pp, 0, sizeof *pp);
+}
+
+int pathpolicy_deny(struct pathpolicy *pp, const char *dir)
+{
+	if (!dir || dir[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	pp->denied = xrealloc(pp->denied, (pp->ndenied + 1) * sizeof *pp->denied);
+	pp->denied[pp->ndenied++] = pathpolicy_lexical(dir);
+	return 0;
+}
+
+/* Is canonical path `canon` inside one of kato's own directories (and
+ * not in the default recordings directory, the last root)? Sets *why. */
+static bool denied(const struct pathpolicy *pp, const char *canon, char **why)
+{
+	if (!pp->ndenied)
+		return false;
+	char *def = NULL, *w = NULL;
+	if (pp->n && canonicalize(pp->given[pp->n - 1], false, &def, &w) < 0) {
+		free(w);
+		def = xstrdup(pp->roots[pp->n - 1]);
+	}
+	bool in_default = def && is_inside(def, canon);
+	free(def);
+	if (in_default)
+		return false;
+	for (size_t i = 0; i < pp->ndenied; i++) {
+		char *d = NULL;
+		w = NULL;
+		if (canonicalize(pp->denied[i], false, &d, &w) < 0) {
+			free(w);
+			d = xstrdup(pp->denied[i]);
+		}
+		bool in = is_inside(d, canon);
+		if (in)
+			*why = fmt_why("inside kato's own directory %s (never written, whatever allowedWriteRoots says)", d);
+		free(d);
+		if (in)
+			return true;
+	}
+	return false;
 }
 
 int pathpolicy_check(const struct pathpolicy *pp, const char *path, char **canonical, char **why)
@@ -259,6 +303,10 @@ int pathpolicy_check(const struct pathpolicy *pp, const char *path, char **canon
 		return -1;
 	}
 	free_roots(roots, pp->n);
+	if (denied(pp, canon, why)) {
+		free(canon);
+		return -1;
+	}
 	*canonical = canon;
 	return 0;
 }
@@ -294,7 +342,7 @@ int pathpolicy_open_dir(const struct pathpolicy *pp, const char *canonical, cons
 	if (!inside)
 		*why = outside_why(roots, pp->n);
 	free_roots(roots, pp->n);
-	if (!inside) {
+	if (!inside || denied(pp, canonical, why)) {
 		errno = EACCES;
 		return -1;
 	}
@@ -311,7 +359,7 @@ int pathpolicy_open_dir(const struct pathpolicy *pp, const char *canonical, cons
 		*slash = '\0';
 		int fd = openat(dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT) {
-			if (mkdirat(dfd, comp, 0755) < 0 && errno != EEXIST) {
+			if (mkdirat(dfd, comp, 0700) < 0 && errno != EEXIST) {
 				int e = errno;
 				int r = open_fail(dfd, e, why, fmt_why("cannot create directory %s: %s", path, strerror(e)));
 				free(path);
@@ -344,7 +392,7 @@ int pathpolicy_open(const struct pathpolicy *pp, const char *canonical, int flag
 	int dfd = pathpolicy_open_dir(pp, canonical, &comp, why);
 	if (dfd < 0)
 		return -1;
-	int fd = openat(dfd, comp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | flags, 0644);
+	int fd = openat(dfd, comp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | flags, 0600);
 	if (fd < 0) {
 		int e = errno;
 		int r;
@@ -364,6 +412,12 @@ int pathpolicy_open(const struct pathpolicy *pp, const char *canonical, int flag
 		close(fd);
 		*why = xstrdup("is not a regular file");
 		errno = EINVAL;
+		return -1;
+	}
+	if (st.st_nlink > 1) {
+		close(fd);
+		*why = xstrdup("has other hard links (kato never writes through one)");
+		errno = EMLINK;
 		return -1;
 	}
 	if (!(flags & O_NONBLOCK)) {

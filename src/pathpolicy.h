@@ -8,6 +8,8 @@ struct pathpolicy {
 	char **roots; /* canonical absolute roots, as resolved at init (for display) */
 	char **given; /* the same roots absolute and lexically normalised, as configured */
 	size_t n;
+	char **denied; /* kato's own directories, lexically normalised: never written */
+	size_t ndenied;
 };
 
 /* Build the policy from the configured roots (already ~-expanded; a relative
@@ -33,15 +35,17 @@ int pathpolicy_init(struct pathpolicy *pp, char *const *roots, size_t n, const c
 int pathpolicy_check(const struct pathpolicy *pp, const char *path, char **canonical, char **why);
 
 /* Open a canonical path returned by pathpolicy_check for writing:
- * O_WRONLY|O_CREAT|O_NOFOLLOW|O_CLOEXEC|flags, mode 0644 (flags: O_APPEND,
+ * O_WRONLY|O_CREAT|O_NOFOLLOW|O_CLOEXEC|flags, mode 0600 (flags: O_APPEND,
  * O_TRUNC, O_EXCL...). The path is re-checked against the roots and then
  * walked from "/" one component at a time with O_NOFOLLOW, so no symlink
  * anywhere in it is followed (a component swapped for a symlink since the
  * check fails with ELOOP/ENOTDIR). Missing directories on the way are
- * created with mode 0755: inside a root, or the root itself and its
+ * created with mode 0700: inside a root, or the root itself and its
  * parents when the root does not exist yet (e.g. the default recordings
  * directory on first use); never for a path outside the roots.
- * Only regular files are opened (a FIFO or device is refused).
+ * Only regular files are opened (a FIFO or device is refused), and never
+ * one with other hard links (EMLINK). A path inside a denied directory
+ * is refused (EACCES).
  * Returns the fd, or -1 with errno and *why (malloc'd). */
 int pathpolicy_open(const struct pathpolicy *pp, const char *canonical, int flags, char **why);
 
@@ -50,6 +54,12 @@ int pathpolicy_open(const struct pathpolicy *pp, const char *canonical, int flag
  * the final component inside `canonical`, for openat/renameat there
  * (atomic replaces). Returns the fd, or -1 with errno and *why. */
 int pathpolicy_open_dir(const struct pathpolicy *pp, const char *canonical, const char **name, char **why);
+
+/* Never allow writes inside `dir` (absolute; kato's own config, state,
+ * runtime or data directory), whatever the roots say, except inside the
+ * default recordings directory. Checked, canonicalised, on every check.
+ * 0, or -1 (EINVAL: not absolute). */
+int pathpolicy_deny(struct pathpolicy *pp, const char *dir);
 
 void pathpolicy_free(struct pathpolicy *pp);
 

@@ -3,6 +3,7 @@
 #include "paths.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,9 +76,12 @@ char *paths_runtime_dir(void)
 	const char *x = getenv("XDG_RUNTIME_DIR");
 	if (x && x[0] == '/')
 		return paths_join(x, "kato");
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "/tmp/kato-%u", (unsigned)getuid());
-	return buf_take(&b);
+	/* never a shared directory such as /tmp: another user could plant
+	 * a symlink there, or own the name first */
+	char *state = paths_state_dir();
+	char *r = paths_join(state, "run");
+	free(state);
+	return r;
 }
 
 char *paths_data_file(const char *name)
@@ -177,6 +181,83 @@ char *paths_expand(const char *s)
 	char *r = paths_expand_home(once);
 	free(once);
 	return r;
+}
+
+/* Set *why to a malloc'd reason and errno to e; returns -1. */
+static int refuse(char **why, int e, const char *what)
+{
+	if (why)
+		*why = xstrdup(what);
+	errno = e;
+	return -1;
+}
+
+int paths_private_dir(const char *path, char **why)
+{
+	if (why)
+		*why = NULL;
+	if (paths_mkdir_p(path, 0700) < 0)
+		return refuse(why, errno, strerror(errno));
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		return refuse(why, e, e == ELOOP || e == ENOTDIR ? "is a symbolic link or not a directory"
+								 : strerror(e));
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return refuse(why, e, strerror(e));
+	}
+	if (st.st_uid != geteuid()) {
+		close(fd);
+		return refuse(why, EPERM, "is owned by another user");
+	}
+	/* ours but open to others (an old kato, a umask): close it */
+	if ((st.st_mode & 077) && fchmod(fd, st.st_mode & 07700) < 0) {
+		int e = errno;
+		close(fd);
+		return refuse(why, e, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+int paths_check_private_file(int fd, char **why)
+{
+	struct stat st;
+	if (why)
+		*why = NULL;
+	if (fstat(fd, &st) < 0)
+		return refuse(why, errno, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return refuse(why, EINVAL, "is not a regular file");
+	if (st.st_uid != geteuid())
+		return refuse(why, EPERM, "is owned by another user");
+	if (st.st_nlink > 1)
+		return refuse(why, EMLINK, "has other hard links");
+	return 0;
+}
+
+int paths_open_private(const char *path, int flags, char **why)
+{
+	int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		int e = errno;
+		return refuse(why, e, e == ELOOP ? "is a symbolic link" : strerror(e));
+	}
+	if (paths_check_private_file(fd, why) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	/* back to blocking I/O (O_NONBLOCK only kept open() off FIFOs) */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
 }
 
 int paths_mkdir_p(const char *path, unsigned mode)

@@ -8,7 +8,7 @@
  * config      D                $XDG_CONFIG_HOME/kato   (~/.config/kato)
  * state       D                $XDG_STATE_HOME/kato    (~/.local/state/kato)
  * data        D                $XDG_DATA_HOME/kato     (~/.local/share/kato)
- * runtime     D/run            $XDG_RUNTIME_DIR/kato   (/tmp/kato-<uid>)
+ * runtime     D/run            $XDG_RUNTIME_DIR/kato   (<state dir>/run)
  */
 char *paths_home(void);
 char *paths_config_dir(void);
@@ -28,6 +28,18 @@ char *paths_expand_home(const char *s);
 char *paths_expand(const char *s);
 /* mkdir -p with `mode` for the directories it creates. 0 or -1/errno. */
 int paths_mkdir_p(const char *path, unsigned mode);
+/* Make `path` (and its parents) a private directory: created 0700;
+ * refused when it is a symbolic link, not a directory, or owned by
+ * another user; an own directory open to others is chmod'ed 0700.
+ * 0, or -1 with errno and *why (malloc'd reason, when why is not NULL). */
+int paths_private_dir(const char *path, char **why);
+/* Open a file kato writes for itself (lock, log, store): O_NOFOLLOW and
+ * O_CLOEXEC are added, created 0600, and refused unless it is a regular
+ * file owned by the user with no other hard link. The fd, or -1 with
+ * errno and *why (malloc'd, when why is not NULL). */
+int paths_open_private(const char *path, int flags, char **why);
+/* The checks of paths_open_private on an open fd. 0 or -1 (*why). */
+int paths_check_private_file(int fd, char **why);
 /* Join dir and name with one '/'. */
 char *paths_join(const char *dir, const char *name);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -39,8 +40,24 @@ struct recorder {
 	char *home;
 	int64_t *noted; /* sessions with new events */
 	size_t nnoted;
+	/* Sessions whose last run failed (a recording that cannot be
+	 * written): tried again only when due, whatever else is noted. */
+	struct retry {
+		int64_t sid;
+		int64_t due_ms;   /* CLOCK_MONOTONIC */
+		int64_t delay_ms; /* the wait that led to due_ms */
+	} *retry;
+	size_t nretry;
+	int64_t retry_base_ms, retry_max_ms;
 	unsigned tmp_counter;
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* One stored event, parsed on demand. */
 struct ev {
@@ -122,6 +139,14 @@ int recorder_configure(struct recorder *r, const struct kato_config *cfg, char *
 		*err = buf_take(&b);
 		return -1;
 	}
+	/* kato's own files are never a destination (the recordings
+	 * directory, inside the data directory, is the exception) */
+	char *(*const own[])(void) = {paths_config_dir, paths_state_dir, paths_runtime_dir, paths_data_dir};
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+		char *dir = own[i]();
+		pathpolicy_deny(&pp, dir);
+		free(dir);
+	}
 	pathpolicy_free(&r->policy);
 	r->policy = pp;
 	export_md_options(cfg, &r->md);
@@ -138,7 +163,13 @@ int recorder_open(struct store *s, const struct kato_config *cfg, struct recorde
 {
 	struct recorder *r = xcalloc(1, sizeof *r);
 	r->store = s;
+	r->retry_base_ms = 2000;
+	r->retry_max_ms = 5 * 60 * 1000;
 	r->default_dir = paths_data_file("recordings");
+	char *why = NULL;
+	if (paths_private_dir(r->default_dir, &why) < 0) /* conversations hold secrets: 0700 */
+		log_warn("default recordings directory %s %s; recordings there will fail", r->default_dir, why);
+	free(why);
 	const char *home = getenv("HOME");
 	r->home = home && *home ? xstrdup(home) : NULL;
 	if (recorder_configure(r, cfg, err) < 0) {
@@ -158,6 +189,7 @@ void recorder_close(struct recorder *r)
 	free(r->default_dir);
 	free(r->home);
 	free(r->noted);
+	free(r->retry);
 	free(r);
 }
 
@@ -289,6 +321,12 @@ static int target_open(struct recorder *r, const char *canon, struct target *t, 
 		target_close(t);
 		return -1;
 	}
+	if (st.st_nlink > 1) {
+		close(fd);
+		*why = xstrdup("has other hard links (kato never writes through one)");
+		target_close(t);
+		return -1;
+	}
 	t->exists = true;
 	t->size = st.st_size;
 	t->mode = st.st_mode & 07777;
@@ -376,7 +414,7 @@ static int replace_file(struct recorder *r, struct target *t, const char *data, 
 {
 	char tmp[64];
 	snprintf(tmp, sizeof tmp, ".kato-%ld-%u.tmp", (long)getpid(), r->tmp_counter++);
-	int fd = openat(t->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd = openat(t->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
 	if (t->exists && !noreplace)
@@ -408,9 +446,9 @@ static int append_file(struct target *t, const char *data, size_t len)
 	if (fd < 0)
 		return -1;
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
 		close(fd);
-		errno = EINVAL;
+		errno = st.st_nlink > 1 ? EMLINK : EINVAL;
 		return -1;
 	}
 	int rc = write_all(fd, data, len) < 0 || fdatasync(fd) < 0 ? -1 : 0;
@@ -995,10 +1033,10 @@ static struct json_object **events_upto_command(struct run *x, struct evlist *el
 	return v;
 }
 
-/* May a snapshot overwrite this file? Absent, empty, kato's for this
- * session (frontmatter sessionId), what kato last wrote there for this
- * session (same size), or already exactly `content`. */
-static bool may_overwrite(struct sess *s, struct target *t, const char *content, size_t len)
+/* Is this file kato's to write for this session? Absent, empty, kato's
+ * for this session (frontmatter sessionId), or what kato last wrote there
+ * for this session (same size). */
+static bool is_ours(struct sess *s, struct target *t)
 {
 	if (!t->exists || t->size == 0)
 		return true;
@@ -1010,7 +1048,18 @@ static bool may_overwrite(struct sess *s, struct target *t, const char *content,
 			return true;
 	}
 	struct store_recording *rec = find_rec(s, t->path);
-	if (rec && rec->size == t->size && !t->fmlen)
+	return rec && rec->size == t->size && !t->fmlen;
+}
+
+static const char not_ours[] =
+	"refusing to write to a file kato did not write for this session; "
+	"choose another path or move the file away";
+
+/* May a snapshot overwrite this file? When it is ours, or already
+ * exactly `content`. */
+static bool may_overwrite(struct sess *s, struct target *t, const char *content, size_t len)
+{
+	if (is_ours(s, t))
 		return true;
 	if ((int64_t)len == t->size) {
 		struct buf all = BUF_INIT;
@@ -1062,6 +1111,12 @@ static int cmd_init(struct run *x)
 	if (target_open(s->r, canon, &t, &why) < 0) {
 		rc = settle(x, canon, "failed", why);
 		free(why);
+		free(canon);
+		return rc;
+	}
+	if (!is_ours(s, &t)) {
+		target_close(&t);
+		rc = settle(x, canon, "denied", not_ours);
 		free(canon);
 		return rc;
 	}
@@ -1139,7 +1194,13 @@ static int cmd_record(struct run *x)
 		free(canon);
 		return rc;
 	}
+	bool ours = is_ours(s, &t);
 	target_close(&t);
+	if (!ours) {
+		rc = settle(x, canon, "denied", not_ours);
+		free(canon);
+		return rc;
+	}
 	rec = entry_for(s, canon);
 	/* the seed: this message from the ::record line to the next command */
 	char *seed = cmd_lines(x->text, x->len, x->c->line, x->next_line);
@@ -1216,9 +1277,7 @@ static int cmd_snapshot(struct run *x, bool recording)
 	free(v);
 	evlist_free(&el);
 	if (!may_overwrite(s, &t, doc.p, doc.len)) {
-		rc = settle(x, canon, "denied",
-			    "refusing to overwrite a file kato did not write for this session; "
-			    "choose another path or move the file away");
+		rc = settle(x, canon, "denied", not_ours);
 		goto out;
 	}
 	if (replace_file(s->r, &t, doc.p, doc.len, false) < 0) {
@@ -1468,24 +1527,71 @@ out:
 	return rc;
 }
 
+void recorder_set_retry(struct recorder *r, int64_t base_ms, int64_t max_ms)
+{
+	r->retry_base_ms = base_ms;
+	r->retry_max_ms = max_ms;
+}
+
+static struct retry *find_retry(struct recorder *r, int64_t sid)
+{
+	for (size_t i = 0; i < r->nretry; i++)
+		if (r->retry[i].sid == sid)
+			return &r->retry[i];
+	return NULL;
+}
+
+/* Session sid failed (again): wait twice as long as last time. */
+static void schedule_retry(struct recorder *r, int64_t sid, int64_t now)
+{
+	struct retry *t = find_retry(r, sid);
+	if (!t) {
+		r->retry = xrealloc(r->retry, (r->nretry + 1) * sizeof *r->retry);
+		t = &r->retry[r->nretry++];
+		*t = (struct retry){sid, 0, 0};
+	}
+	t->delay_ms = t->delay_ms ? t->delay_ms * 2 : r->retry_base_ms;
+	if (t->delay_ms > r->retry_max_ms)
+		t->delay_ms = r->retry_max_ms;
+	t->due_ms = now + t->delay_ms;
+}
+
+int64_t recorder_next_retry(const struct recorder *r)
+{
+	int64_t due = 0;
+	for (size_t i = 0; i < r->nretry; i++)
+		if (!due || r->retry[i].due_ms < due)
+			due = r->retry[i].due_ms;
+	return due;
+}
+
 int recorder_run(struct recorder *r)
 {
+	int64_t now = mono_ms();
+	/* The failed sessions whose retry is due join the noted ones (those
+	 * with new events of their own: the user may have typed ::stop or a
+	 * new destination). Another session's events never retry them. */
+	for (size_t i = 0; i < r->nretry; i++)
+		if (r->retry[i].due_ms <= now)
+			recorder_note(r, r->retry[i].sid);
 	int64_t *v = r->noted;
 	size_t n = r->nnoted;
 	r->noted = NULL;
 	r->nnoted = 0;
-	int failed = 0;
 	for (size_t i = 0; i < n; i++) {
+		struct retry *t = find_retry(r, v[i]);
 		if (run_session(r, v[i]) < 0) {
-			failed = 1;
-			recorder_note(r, v[i]); /* tried again by the next recorder_run */
+			schedule_retry(r, v[i], now);
+		} else if (t) {
+			*t = r->retry[--r->nretry]; /* done: forget its delay */
 		}
 	}
 	free(v);
 	int64_t max;
-	if (!failed && n && store_max_seq(r->store, &max) == 0 && store_meta_set(r->store, "recorder_seq", max) < 0)
+	if (!r->nretry && n && store_max_seq(r->store, &max) == 0 &&
+	    store_meta_set(r->store, "recorder_seq", max) < 0)
 		return -1;
-	return failed;
+	return r->nretry ? 1 : 0;
 }
 
 static int note_cb(void *ud, int64_t sid)

@@ -41,10 +41,17 @@ void recorder_note(struct recorder *r, int64_t sid);
 int recorder_resume(struct recorder *r);
 
 /* Process every noted session: run its new commands, append its new events
- * to its active recording. Returns 0 when everything is done, 1 when some
- * session failed (store or file error; logged) and should be tried again
- * later with recorder_run, -1 when the store failed. */
+ * to its active recording. A session that fails (a store or file error;
+ * logged) is tried again by a later recorder_run once its retry is due:
+ * after the base delay, then twice as long each time up to the maximum,
+ * or sooner when it gets new events of its own; other sessions' runs do
+ * not touch it. Returns 0 when everything is done, 1 when some session waits for a
+ * retry (see recorder_next_retry), -1 when the store failed. */
 int recorder_run(struct recorder *r);
+/* When the earliest retry is due (CLOCK_MONOTONIC ms), or 0: none. */
+int64_t recorder_next_retry(const struct recorder *r);
+/* The retry delays (defaults: 2 s, doubling up to 5 min). */
+void recorder_set_retry(struct recorder *r, int64_t base_ms, int64_t max_ms);
 
 /* The recording id of a destination of a session: a UUID (version 8, RFC
  * 9562) derived from the kato session id and the path, so that the same

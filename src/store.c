@@ -157,6 +157,31 @@ static int migrate(struct store *s, char **err)
 	return 0;
 }
 
+/* A writer opens the database, its -wal and -shm only when each is absent
+ * or a regular file of the user's, with no symlink and no other hard
+ * link (SQLite itself would follow them). 0 or -1 (*err). */
+static int check_own_files(const char *path, char **err)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		struct buf p = BUF_INIT;
+		buf_printf(&p, "%s%s", path, suffix[i]);
+		char *why = NULL;
+		int fd = paths_open_private(p.p, O_RDONLY, &why);
+		if (fd >= 0) {
+			close(fd);
+		} else if (errno != ENOENT) {
+			set_err(err, p.p, why);
+			free(why);
+			buf_free(&p);
+			return -1;
+		}
+		free(why);
+		buf_free(&p);
+	}
+	return 0;
+}
+
 int store_open(const char *path, bool readonly, struct store **out, char **err)
 {
 	struct store *s = xcalloc(1, sizeof *s);
@@ -164,16 +189,25 @@ int store_open(const char *path, bool readonly, struct store **out, char **err)
 	if (!readonly) {
 		char *dir = xstrdup(path);
 		char *slash = strrchr(dir, '/');
+		char *why = NULL;
 		if (slash && slash != dir) {
 			*slash = '\0';
-			if (paths_mkdir_p(dir, 0700) < 0) {
-				set_err(err, "cannot create store directory", strerror(errno));
+			if (paths_private_dir(dir, &why) < 0) {
+				struct buf b = BUF_INIT;
+				buf_printf(&b, "store directory %s", dir);
+				set_err(err, b.p, why);
+				buf_free(&b);
+				free(why);
 				free(dir);
 				free(s);
 				return -1;
 			}
 		}
 		free(dir);
+		if (check_own_files(path, err) < 0) {
+			free(s);
+			return -1;
+		}
 	} else if (access(path, R_OK) < 0) {
 		struct buf b = BUF_INIT;
 		buf_printf(&b, "no store at %s (%s); start katod or run kato import first", path,
@@ -184,6 +218,7 @@ int store_open(const char *path, bool readonly, struct store **out, char **err)
 		return -1;
 	}
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	flags |= SQLITE_OPEN_NOFOLLOW;
 	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		set_err(err, "cannot open store", s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		sqlite3_close(s->db);

@@ -40,8 +40,30 @@ secs_to_exit() {
 }
 under_a_second() { awk -v s="$1" 'BEGIN { exit !(s < 1.0) }'; }
 
+# ---- a symlink planted as the lock, a runtime directory of another user
+RUN="$KATO_HOME/run"
+mkdir -p "$RUN"
+printf 'precious\n' >"$T/victim"
+ln -s "$T/victim" "$RUN/katod.lock"
+rc=0
+timeout 10 "$KATOD" --foreground >"$T/lock.log" 2>&1 || rc=$?
+check "a symlinked lock makes katod refuse to start (exit $rc)" test "$rc" -eq 1
+check "... and says why" grep -q "katod.lock is a symbolic link" "$T/lock.log"
+check "... and the file it pointed to is unchanged" grep -qx precious "$T/victim"
+rm -f "$RUN/katod.lock"
+if [ "$(id -u)" -eq 0 ]; then
+	chown nobody "$RUN"
+	rc=0
+	timeout 10 "$KATOD" --foreground >"$T/lock.log" 2>&1 || rc=$?
+	check "a runtime directory owned by another user is refused (exit $rc)" test "$rc" -eq 1
+	check "... with the reason" grep -q "is owned by another user" "$T/lock.log"
+	chown "$(id -u)" "$RUN"
+fi
+chmod 0777 "$RUN"
+
 # ---- a FIFO and /dev/zero named like sessions, while katod runs
 start_katod
+check "an own runtime directory open to others is made 0700" test "$(stat -c %a "$RUN")" = 700
 mkfifo "$P/-p-live/fifo.jsonl"
 ln -s /dev/zero "$P/-p-live/zero.jsonl"
 sleep 0.5

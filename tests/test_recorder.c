@@ -47,7 +47,9 @@ static void setup(struct fixture *f)
 	mkdir(home, 0700);
 	mkdir(f->notes, 0755);
 	setenv("HOME", home, 1);
-	setenv("KATO_HOME", f->dir, 1);
+	char *kh = paths_join(f->dir, "kato"); /* kato's own directory: never a destination */
+	setenv("KATO_HOME", kh, 1);
+	free(kh);
 	setenv("TZ", "UTC", 1);
 	tzset();
 	free(home);
@@ -500,20 +502,166 @@ START_TEST(a_failed_append_is_retried)
 	char *sub = note_path(&f, "sub"), *moved = note_path(&f, "sub.away");
 	ck_assert_int_eq(rename(sub, moved), 0);
 	tu_write(sub, "not a directory\n", 16, O_TRUNC); /* the append cannot open sub/r.md */
+	recorder_set_retry(f.rec, 200, 1000);
 	bot(&f, "first reply");
 	recorder_note(f.rec, f.sid);
 	ck_assert_int_eq(recorder_run(f.rec), 1);
-	ck_assert_int_eq(recorder_run(f.rec), 1); /* still noted, still failing */
+	int64_t due = recorder_next_retry(f.rec);
+	ck_assert_int_gt(due, 0);
+	usleep(250 * 1000);
+	ck_assert_int_eq(recorder_run(f.rec), 1); /* tried again when due, still failing */
+	ck_assert_int_ge(recorder_next_retry(f.rec) - due, 400); /* and the wait doubled */
 	ck_assert_int_eq(unlink(sub), 0);
 	ck_assert_int_eq(rename(moved, sub), 0);
-	bot(&f, "second reply");
+	bot(&f, "second reply"); /* its own new event: tried at once */
+	recorder_note(f.rec, f.sid);
 	ck_assert_int_eq(recorder_run(f.rec), 0);
+	ck_assert_int_eq(recorder_next_retry(f.rec), 0);
 	char *b = body_of(&f, "sub/r.md");
 	ck_assert_str_eq(b, "# User_2026-02-10_2300_01\n\n::capture sub/r.md\n\n"
 			    "# claude-opus-4.6_2026-02-10_2300_02\n\nfirst reply\n\nsecond reply\n");
 	free(b);
 	free(sub);
 	free(moved);
+	teardown(&f);
+}
+END_TEST
+
+/* A failed recording is retried on its own timer only: another
+ * session's events never make it try again before it is due. */
+START_TEST(other_sessions_do_not_trigger_a_retry)
+{
+	struct fixture f;
+	setup(&f);
+	recorder_set_retry(f.rec, 60 * 1000, 60 * 1000);
+	user(&f, "::capture sub/a.md");
+	run(&f);
+	char *sub = note_path(&f, "sub"), *moved = note_path(&f, "sub.away");
+	ck_assert_int_eq(rename(sub, moved), 0);
+	tu_write(sub, "not a directory\n", 16, O_TRUNC);
+	bot(&f, "reply for a");
+	recorder_note(f.rec, f.sid);
+	ck_assert_int_eq(recorder_run(f.rec), 1);
+	int64_t due = recorder_next_retry(f.rec);
+	/* the way is clear again, but the retry is not due */
+	ck_assert_int_eq(unlink(sub), 0);
+	ck_assert_int_eq(rename(moved, sub), 0);
+	int64_t other;
+	ck_assert_int_eq(store_session(f.store, "claude", "another-session", &other), 0);
+	for (int i = 0; i < 50; i++) {
+		recorder_note(f.rec, other);
+		ck_assert_int_eq(recorder_run(f.rec), 1);
+	}
+	char *b = body_of(&f, "sub/a.md");
+	ck_assert_ptr_null(strstr(b, "reply for a"));
+	ck_assert_int_eq(recorder_next_retry(f.rec), due);
+	free(b);
+	free(sub);
+	free(moved);
+	teardown(&f);
+}
+END_TEST
+
+/* ::init and ::record never append to a file kato did not write for this
+ * session, nor through a hard link, nor inside kato's own directories. */
+START_TEST(record_never_appends_to_a_users_file)
+{
+	struct fixture f;
+	setup(&f);
+	char *mine = note_path(&f, "mine.md");
+	tu_write(mine, "my own notes\n", 13, O_TRUNC);
+	user(&f, "::init mine.md");
+	user(&f, "::record");
+	bot(&f, "a reply that must not land in mine.md");
+	run(&f);
+	char *s = tu_read(mine, NULL);
+	ck_assert_str_eq(s, "my own notes\n");
+	free(s);
+	/* ::record straight at it too */
+	user(&f, "::record mine.md");
+	bot(&f, "another reply");
+	run(&f);
+	s = tu_read(mine, NULL);
+	ck_assert_str_eq(s, "my own notes\n");
+	free(s);
+	/* a hard link inside the roots to a file outside them */
+	char *outside = paths_join(f.dir, "outside.md");
+	tu_write(outside, "", 0, O_TRUNC);
+	char *hard = note_path(&f, "link.md");
+	ck_assert_int_eq(link(outside, hard), 0);
+	user(&f, "::init link.md");
+	user(&f, "::record");
+	bot(&f, "through the link?");
+	user(&f, "::capture link.md");
+	run(&f);
+	size_t n = 99;
+	s = tu_read(outside, &n);
+	ck_assert_uint_eq(n, 0);
+	free(s);
+	/* a hard link made after the recording started: the append stops */
+	user(&f, "::capture ok.md");
+	run(&f);
+	char *ok = note_path(&f, "ok.md"), *ok2 = paths_join(f.dir, "ok-outside.md");
+	ck_assert_int_eq(link(ok, ok2), 0);
+	size_t before;
+	free(tu_read(ok2, &before));
+	bot(&f, "after the link was made");
+	recorder_note(f.rec, f.sid);
+	ck_assert_int_eq(recorder_run(f.rec), 1);
+	size_t after;
+	free(tu_read(ok2, &after));
+	ck_assert_uint_eq(after, before);
+	/* kato's own state directory, even when a root covers it */
+	config_free(&f.cfg);
+	config_defaults(&f.cfg);
+	f.cfg.allowed_write_roots = xcalloc(2, sizeof(char *));
+	f.cfg.allowed_write_roots[0] = xstrdup(f.dir);
+	f.cfg.n_allowed_write_roots = 1;
+	char *err = NULL;
+	ck_assert_int_eq(recorder_configure(f.rec, &f.cfg, &err), 0);
+	char *kh = paths_join(f.dir, "kato");
+	mkdir(kh, 0700);
+	char *db = paths_join(kh, "kato.db");
+	tu_write(db, "", 0, O_TRUNC);
+	struct buf cmd = BUF_INIT;
+	buf_printf(&cmd, "::capture %s", db);
+	unlink(ok2);
+	user(&f, cmd.p);
+	run(&f);
+	free(tu_read(db, &n));
+	ck_assert_uint_eq(n, 0);
+	/* the default recordings directory, inside it, stays allowed: 0700,
+	 * files 0600 */
+	user(&f, "::capture");
+	run(&f);
+	char *recdir = paths_join(kh, "recordings");
+	struct stat st;
+	ck_assert_int_eq(stat(recdir, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	DIR *dd = opendir(recdir);
+	ck_assert_ptr_nonnull(dd);
+	struct dirent *e;
+	int files = 0;
+	while ((e = readdir(dd))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *p = paths_join(recdir, e->d_name);
+		ck_assert_int_eq(stat(p, &st), 0);
+		ck_assert_int_eq(st.st_mode & 0777, 0600);
+		free(p);
+		files++;
+	}
+	closedir(dd);
+	ck_assert_int_eq(files, 1);
+	buf_free(&cmd);
+	free(recdir);
+	free(db);
+	free(kh);
+	free(ok);
+	free(ok2);
+	free(hard);
+	free(outside);
+	free(mine);
 	teardown(&f);
 }
 END_TEST
@@ -546,6 +694,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, frontmatter_grows_by_atomic_replace);
 	tcase_add_test(tc, an_interrupted_append_is_finished_once);
 	tcase_add_test(tc, a_failed_append_is_retried);
+	tcase_add_test(tc, other_sessions_do_not_trigger_a_retry);
+	tcase_add_test(tc, record_never_appends_to_a_users_file);
 	tcase_add_test(tc, recording_ids_are_stable);
 	suite_add_tcase(s, tc);
 	return s;
