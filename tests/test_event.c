@@ -182,6 +182,57 @@ START_TEST(fingerprint_pinned)
 }
 END_TEST
 
+/* ABI 1.1 lengths: text after a NUL is kept; a 1.0 event (struct_size
+ * ending before the lengths) is read with strlen whatever follows it. */
+START_TEST(text_lengths)
+{
+	struct kato_event ev = base("message.user");
+	ev.content = "A\0B";
+	ev.content_len = 3;
+	struct buf b = BUF_INIT;
+	ck_assert_int_eq(event_to_json(&ev, "p", "s", -1, &b), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), ",\"content\":\"A\\u0000B\""));
+	struct fingerprint f3, f1;
+	fingerprint_event("p", "s", &ev, &f3);
+	struct kato_event old = ev;
+	old.struct_size = offsetof(struct kato_event, content_len);
+	old.content_len = 99; /* not covered by struct_size: never read */
+	buf_reset(&b);
+	ck_assert_int_eq(event_to_json(&old, "p", "s", -1, &b), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), ",\"content\":\"A\""));
+	fingerprint_event("p", "s", &old, &f1);
+	ck_assert_mem_ne(f3.b, f1.b, 16);
+	/* 0 means strlen: the same as a 1.0 event */
+	ev.content_len = 0;
+	fingerprint_event("p", "s", &ev, &f3);
+	ck_assert_mem_eq(f3.b, f1.b, 16);
+
+	struct kato_event r = base("tool.result");
+	r.tool_call_id = "t";
+	r.result = "R\0S";
+	r.result_len = 3;
+	buf_reset(&b);
+	ck_assert_int_eq(event_to_json(&r, "p", "s", -1, &b), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), ",\"result\":\"R\\u0000S\""));
+	struct kato_event d = base("decision");
+	d.decision_id = "d";
+	d.status = "accepted";
+	d.summary = "S\0T";
+	d.summary_len = 3;
+	buf_reset(&b);
+	ck_assert_int_eq(event_to_json(&d, "p", "s", -1, &b), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), ",\"summary\":\"S\\u0000T\""));
+	struct kato_event c = base("tool.call");
+	c.tool_call_id = "t";
+	c.description = "D\0E";
+	c.description_len = 3;
+	buf_reset(&b);
+	ck_assert_int_eq(event_to_json(&c, "p", "s", -1, &b), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), ",\"description\":\"D\\u0000E\""));
+	buf_free(&b);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("event");
@@ -194,6 +245,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("fingerprint");
 	tcase_add_test(tc, fingerprint_ignores_time_but_not_content);
 	tcase_add_test(tc, fingerprint_pinned);
+	tcase_add_test(tc, text_lengths);
 	suite_add_tcase(s, tc);
 	return s;
 }
