@@ -263,18 +263,30 @@ static void cl_strip_tags(struct pj_buf *out, const char *s, size_t n)
 }
 
 /* The reference's cleaning of s[0..n): ANSI, tag blocks, JS trim.
- * Result in *out (reset first). */
+ * Result in *out (reset first). A stage with nothing to remove makes no
+ * copy: a huge text is copied once. */
 static void cl_clean(struct pj_buf *out, const char *s, size_t n)
 {
-	struct pj_buf a = {0};
+	struct pj_buf a = {0}, b = {0};
 	pj_reset(out);
-	cl_strip_ansi(&a, s, n);
-	struct pj_buf b = {0};
-	cl_strip_tags(&b, pj_cstr(&a), a.len);
-	pj_free(&a);
+	if (memchr(s, '\x1b', n)) {
+		cl_strip_ansi(&a, s, n);
+		s = pj_cstr(&a);
+		n = a.len;
+	}
+	bool tags = false;
+	for (int i = 0; i < CL_NTAGS && !tags; i++)
+		tags = pj_find(s, n, cl_tag_open[i]) != NULL;
+	if (tags) {
+		cl_strip_tags(&b, s, n);
+		pj_free(&a);
+		s = pj_cstr(&b);
+		n = b.len;
+	}
 	size_t from, to;
-	pj_trim_bounds(pj_cstr(&b), b.len, &from, &to);
-	pj_add(out, pj_cstr(&b) + from, to - from);
+	pj_trim_bounds(s, n, &from, &to);
+	pj_add(out, s + from, to - from);
+	pj_free(&a);
 	pj_free(&b);
 }
 
@@ -593,6 +605,26 @@ static void cl_answers(const struct cl_line *ln, const char *basis_json)
 	pj_free(&id);
 }
 
+/* The user text is copied out of msg: free the originals now (a string
+ * content, the text of text blocks), so that one huge line does not hold
+ * its text twice while it is stored. *content is updated (NULL when it
+ * was the string). */
+static void cl_drop_texts(struct json_object *msg, struct json_object **content)
+{
+	if (json_object_is_type(*content, json_type_string)) {
+		json_object_object_del(msg, "content");
+		*content = NULL;
+		return;
+	}
+	size_t n = json_object_is_type(*content, json_type_array) ? json_object_array_length(*content) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *blk = json_object_array_get_idx(*content, i);
+		const char *t = pj_str(blk, "type");
+		if (t && !strcmp(t, "text"))
+			json_object_object_del(blk, "text");
+	}
+}
+
 static void cl_user(struct cl_line *ln, struct json_object *msg)
 {
 	struct cl_state *st = ln->st;
@@ -600,6 +632,7 @@ static void cl_user(struct cl_line *ln, struct json_object *msg)
 	struct pj_buf text = {0};
 	bool injected;
 	cl_user_text(st, content, &text, &injected);
+	cl_drop_texts(msg, &content);
 
 	if (pj_bool(ln->o, "isCompactSummary", false)) {
 		if (text.len) {
@@ -639,6 +672,7 @@ static void cl_user(struct cl_line *ln, struct json_object *msg)
 		if (tid && !json_object_is_type(tid, json_type_null))
 			cl_js_string(&callid, tid);
 		cl_result_text(&result, cl_get(blk, "content"));
+		json_object_object_del(blk, "content"); /* copied: free a huge one now */
 		struct kato_event ev = {0};
 		if (pj_bool(blk, "is_error", false))
 			ev.flags = KATO_EVENT_ERROR;
