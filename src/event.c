@@ -22,6 +22,19 @@ bool event_kind_valid(const char *kind)
 	return false;
 }
 
+size_t event_field_len(const struct kato_event *ev, const char *s, size_t len_off)
+{
+	if (!s)
+		return 0;
+	if (ev->struct_size >= len_off + sizeof(size_t)) {
+		size_t n;
+		memcpy(&n, (const char *)ev + len_off, sizeof n);
+		if (n)
+			return n;
+	}
+	return strlen(s);
+}
+
 int event_check(const struct kato_event *ev, const char **why)
 {
 	if (ev->struct_size < offsetof(struct kato_event, post_tokens) + sizeof ev->post_tokens) {
@@ -67,6 +80,15 @@ static void str_field(struct buf *b, const char *k, const char *v)
 	json_add_str(b, v);
 }
 
+/* A free-text field with its byte length (it may hold a NUL). */
+static void text_field(struct buf *b, const char *k, const char *v, size_t n)
+{
+	if (!v)
+		return;
+	key(b, k);
+	json_add_strn(b, v, n);
+}
+
 /* A field holding JSON text from the plugin, re-serialised canonically.
  * -1 when the text is not JSON of type t. */
 static int json_field(struct buf *b, const char *k, const char *text, enum json_type t)
@@ -107,26 +129,29 @@ int event_to_json(const struct kato_event *ev, const char *provider,
 
 	if (!strncmp(k, "message.", 8)) {
 		str_field(b, "role", k + 8);
-		str_field(b, "content", ev->content);
+		text_field(b, "content", ev->content, EVENT_LEN(ev, content));
 		str_field(b, "model", ev->model);
 		str_field(b, "phase", ev->phase);
 	} else if (!strcmp(k, "thinking")) {
-		str_field(b, "content", ev->content);
+		text_field(b, "content", ev->content, EVENT_LEN(ev, content));
 	} else if (!strcmp(k, "tool.call")) {
 		str_field(b, "toolCallId", ev->tool_call_id);
 		str_field(b, "name", ev->name ? ev->name : "unknown");
-		str_field(b, "description", ev->description);
+		text_field(b, "description", ev->description, EVENT_LEN(ev, description));
 		rc |= json_field(b, "input", ev->input_json, json_type_object);
 	} else if (!strcmp(k, "tool.result")) {
 		str_field(b, "toolCallId", ev->tool_call_id);
 		key(b, "result");
-		json_add_str(b, ev->result ? ev->result : "");
+		if (ev->result)
+			json_add_strn(b, ev->result, EVENT_LEN(ev, result));
+		else
+			buf_adds(b, "\"\"");
 		if (ev->flags & KATO_EVENT_ERROR)
 			buf_adds(b, ",\"isError\":true");
 	} else if (!strcmp(k, "decision")) {
 		str_field(b, "decisionId", ev->decision_id);
 		str_field(b, "decisionKey", ev->decision_key ? ev->decision_key : "");
-		str_field(b, "summary", ev->summary);
+		text_field(b, "summary", ev->summary, EVENT_LEN(ev, summary));
 		str_field(b, "status", ev->status);
 		str_field(b, "decidedBy", ev->decided_by ? ev->decided_by : "");
 		if (ev->basis_event_ids_json)
@@ -135,11 +160,14 @@ int event_to_json(const struct kato_event *ev, const char *provider,
 			buf_adds(b, ",\"basisEventIds\":[]");
 		rc |= json_field(b, "metadata", ev->metadata_json, json_type_object);
 	} else if (!strcmp(k, "provider.info")) {
-		str_field(b, "content", ev->content ? ev->content : "");
+		if (ev->content)
+			text_field(b, "content", ev->content, EVENT_LEN(ev, content));
+		else
+			str_field(b, "content", "");
 		str_field(b, "subtype", ev->subtype);
 		str_field(b, "level", ev->level);
 	} else if (!strcmp(k, "compaction")) {
-		str_field(b, "content", ev->content);
+		text_field(b, "content", ev->content, EVENT_LEN(ev, content));
 		str_field(b, "trigger", ev->trigger);
 		if (ev->pre_tokens > 0)
 			buf_printf(b, ",\"preTokens\":%" PRId64, ev->pre_tokens);

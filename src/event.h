@@ -3,6 +3,7 @@
 #define KATO_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -10,6 +11,13 @@
 
 /* Is `kind` one of the canonical kinds? */
 bool event_kind_valid(const char *kind);
+
+/* Byte length of the free-text field at `s` whose ABI 1.1 length member
+ * sits at offset `len_off`: that length when the plugin's struct covers it
+ * and set it, else strlen(s); 0 for NULL. Use EVENT_LEN. */
+size_t event_field_len(const struct kato_event *ev, const char *s, size_t len_off);
+#define EVENT_LEN(ev, field)                                                   \
+	event_field_len((ev), (ev)->field, offsetof(struct kato_event, field##_len))
 
 /* Check that an event from a plugin is usable: a known kind, an event id
  * and the fields its kind requires (JSON-valued fields are checked by

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "event.h"
 #include "kato/provider.h"
 
 static void put64(uint8_t *p, uint64_t v)
@@ -26,13 +27,19 @@ void fingerprint_bytes(const void *p, size_t n, struct fingerprint *out)
 	from_hash(XXH3_128bits(p, n), out);
 }
 
-/* Feed one field: a presence tag, its length, then its bytes. */
-static void feed(XXH3_state_t *st, const char *s)
+/* Feed one field of n bytes: a presence tag, its length, then its bytes.
+ * (For text without a NUL, n is strlen: the same bytes as kato 0.1.) */
+static void feed_n(XXH3_state_t *st, const char *s, size_t n)
 {
-	uint64_t len = s ? (uint64_t)strlen(s) : UINT64_MAX;
+	uint64_t len = s ? (uint64_t)n : UINT64_MAX;
 	XXH3_128bits_update(st, &len, sizeof len);
 	if (s)
-		XXH3_128bits_update(st, s, (size_t)len);
+		XXH3_128bits_update(st, s, n);
+}
+
+static void feed(XXH3_state_t *st, const char *s)
+{
+	feed_n(st, s, s ? strlen(s) : 0);
 }
 
 void fingerprint_event(const char *provider, const char *session_id,
@@ -46,15 +53,24 @@ void fingerprint_event(const char *provider, const char *session_id,
 	feed(st, ev->event_id);
 	feed(st, ev->kind);
 	XXH3_128bits_update(st, &index, sizeof index);
-	const char *fields[] = {
-		ev->content, ev->phase, ev->model, ev->tool_call_id, ev->name,
-		ev->description, ev->input_json, ev->result, ev->decision_id,
-		ev->decision_key, ev->summary, ev->status, ev->decided_by,
-		ev->basis_event_ids_json, ev->metadata_json, ev->subtype,
-		ev->level, ev->trigger,
+	/* the order of kato 0.1; free text with its ABI 1.1 length */
+	feed_n(st, ev->content, EVENT_LEN(ev, content));
+	feed(st, ev->phase);
+	feed(st, ev->model);
+	feed(st, ev->tool_call_id);
+	feed(st, ev->name);
+	feed_n(st, ev->description, EVENT_LEN(ev, description));
+	feed(st, ev->input_json);
+	feed_n(st, ev->result, EVENT_LEN(ev, result));
+	feed(st, ev->decision_id);
+	feed(st, ev->decision_key);
+	feed_n(st, ev->summary, EVENT_LEN(ev, summary));
+	const char *rest[] = {
+		ev->status, ev->decided_by, ev->basis_event_ids_json, ev->metadata_json,
+		ev->subtype, ev->level, ev->trigger,
 	};
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		feed(st, fields[i]);
+	for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+		feed(st, rest[i]);
 	from_hash(XXH3_128bits_digest(st), out);
 	XXH3_freeState(st);
 }

@@ -176,8 +176,10 @@ void source_close(struct source_reader *r)
 	free(r);
 }
 
-/* Make room at the end of the buffer: move the live bytes to the front
- * (keeping 64-byte alignment of the read target) or grow it. */
+/* Make room at the end of the buffer: move the live bytes to the front or
+ * grow it. Growth is a realloc after moving the live bytes to the front:
+ * for a large block glibc remaps the pages rather than copying them, so a
+ * huge line never has its old and its new buffer resident at once. */
 static int make_room(struct source_reader *r)
 {
 	size_t live = r->fill - r->start;
@@ -189,22 +191,42 @@ static int make_room(struct source_reader *r)
 	}
 	if (r->cap >= SOURCE_MAX_LINE + CHUNK)
 		return 1; /* line too long */
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, live);
+		r->start = 0;
+		r->fill = live;
+	}
 	size_t cap = r->cap * 2;
-	char *nb;
-	if (posix_memalign((void **)&nb, 4096, cap) != 0)
+	char *nb = realloc(r->buf, cap);
+	if (!nb)
 		return -1;
-	memcpy(nb, r->buf + r->start, live);
-	free(r->buf);
 	r->buf = nb;
 	r->cap = cap;
+	return 0;
+}
+
+/* After a huge line has been consumed, give its memory back: once the
+ * live bytes fit in half a CHUNK, move them to the front and shrink the
+ * buffer to one CHUNK (best effort: a failed shrink keeps the buffer). */
+static void shrink(struct source_reader *r)
+{
+	size_t live = r->fill - r->start;
+	if (r->cap <= 4 * CHUNK || live > CHUNK / 2)
+		return;
+	memmove(r->buf, r->buf + r->start, live);
 	r->start = 0;
 	r->fill = live;
-	return 0;
+	char *nb = realloc(r->buf, CHUNK);
+	if (nb) {
+		r->buf = nb;
+		r->cap = CHUNK;
+	}
 }
 
 int source_next(struct source_reader *r, const char **line, size_t *len, int64_t *end)
 {
 	size_t scanned = 0;
+	shrink(r); /* the previous line is no longer borrowed */
 	for (;;) {
 		char *s = r->buf + r->start;
 		size_t live = r->fill - r->start;

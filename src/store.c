@@ -367,6 +367,29 @@ int store_session_facts(struct store *s, int64_t sid, const struct kato_session_
 	return 0;
 }
 
+/* Event JSON at least this long is written into its row in place
+ * (incremental blob I/O) instead of through a bound value, which SQLite
+ * would first copy into a record as large as the text: one huge line
+ * must not cost that extra copy (SPEC §8). Such a row's json holds the
+ * same bytes, typed BLOB; readers take it with sqlite3_column_text. */
+#define STORE_BIG_ROW (1u << 20)
+
+/* Fill the zeroblob json of event `seq` with json[0..n). */
+static int write_big(struct store *s, int64_t seq, const char *json, size_t n)
+{
+	sqlite3_blob *b;
+	if (sqlite3_blob_open(s->db, "main", "events", "json", seq, 1, &b) != SQLITE_OK)
+		return -1;
+	int rc = SQLITE_OK;
+	for (size_t off = 0; off < n && rc == SQLITE_OK; off += STORE_BIG_ROW) {
+		size_t k = n - off < STORE_BIG_ROW ? n - off : STORE_BIG_ROW;
+		rc = sqlite3_blob_write(b, json + off, (int)k, (int)off);
+	}
+	if (sqlite3_blob_close(b) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 		    const char *kind, const char *timestamp, uint32_t flags,
 		    const char *json, int64_t *seq)
@@ -377,12 +400,19 @@ int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 	bind_text(st, 3, kind);
 	bind_text(st, 4, timestamp && *timestamp ? timestamp : NULL);
 	sqlite3_bind_int64(st, 5, flags);
-	sqlite3_bind_text(st, 6, json, -1, SQLITE_STATIC);
+	size_t n = strlen(json);
+	bool big = n >= STORE_BIG_ROW;
+	if (big)
+		sqlite3_bind_zeroblob64(st, 6, n);
+	else
+		sqlite3_bind_text(st, 6, json, (int)n, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return -1;
 	*seq = sqlite3_changes(s->db) ? sqlite3_last_insert_rowid(s->db) : 0;
+	if (*seq && big && write_big(s, *seq, json, n) < 0)
+		return -1;
 	if (*seq && timestamp && *timestamp) {
 		st = stmt(s, ST_SESSION_TS);
 		sqlite3_bind_int64(st, 1, sid);

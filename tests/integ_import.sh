@@ -71,4 +71,19 @@ mkdir -p "$T/bad"
 check "import of a file with broken lines succeeds" "$KATO" import "$T/bad/sess-bad.jsonl"
 check "the good lines of the broken file are all kept" [ "$(events_of sess-bad | wc -l)" -eq 11 ]
 
+# SPEC §5: an escaped NUL is stored exactly, text after it included, and
+# Markdown shows it as U+FFFD.
+mkdir -p "$T/nul"
+printf '%s\n' \
+	'{"type":"user","uuid":"n1","timestamp":"2026-02-10T23:36:18.000Z","sessionId":"sess-nul","message":{"role":"user","content":"A\u0000B"}}' \
+	'{"type":"assistant","uuid":"n2","timestamp":"2026-02-10T23:36:19.000Z","sessionId":"sess-nul","message":{"id":"m","content":[{"type":"tool_use","id":"tu","name":"Bash","input":{"command":"ls"}}]}}' \
+	'{"type":"user","uuid":"n3","timestamp":"2026-02-10T23:36:20.000Z","sessionId":"sess-nul","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"tu","content":"R\u0000S"}]}}' \
+	>"$T/nul/sess-nul.jsonl"
+check "import of a file with an escaped NUL succeeds" "$KATO" import "$T/nul/sess-nul.jsonl"
+events_of sess-nul >"$T/nul.jsonl"
+check "jsonl export keeps the user text after an escaped NUL" grep -qF '"content":"A\u0000B"' "$T/nul.jsonl"
+check "jsonl export keeps the tool result after an escaped NUL" grep -qF '"result":"R\u0000S"' "$T/nul.jsonl"
+"$KATO" export sess-nul -o "$T/nul.md"
+check "markdown shows the NUL as U+FFFD" grep -qF "$(printf 'A\xef\xbf\xbdB')" "$T/nul.md"
+
 finish

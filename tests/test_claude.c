@@ -939,6 +939,32 @@ START_TEST(test_invalid_utf8)
 }
 END_TEST
 
+/* SPEC §5: text is stored exactly, including an escaped NUL. */
+START_TEST(test_escaped_nul)
+{
+	struct plugin p = tu_plugin("claude");
+	const char *in =
+		"{\"type\":\"user\",\"uuid\":\"u1\",\"timestamp\":\"t1\",\"message\":{\"role\":\"user\",\"content\":\"A\\u0000B\"}}\n"
+		"{\"type\":\"user\",\"uuid\":\"u2\",\"timestamp\":\"t2\",\"message\":{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"C\\u0000\\u001b[1mD \"},{\"type\":\"text\",\"text\":\"E\\u0000<system-reminder>x</system-reminder>F\"}]}}\n"
+		"{\"type\":\"assistant\",\"uuid\":\"a1\",\"timestamp\":\"t3\",\"message\":{\"id\":\"m1\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"T\\u0000U\"},{\"type\":\"text\",\"text\":\"X\\u0000Y\"},{\"type\":\"tool_use\",\"id\":\"tu1\",\"name\":\"Bash\",\"input\":{\"command\":\"l\\u0000s\"}}]}}\n"
+		"{\"type\":\"user\",\"uuid\":\"u3\",\"timestamp\":\"t4\",\"message\":{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"tu1\",\"content\":\"R\\u0000S\"},{\"type\":\"tool_result\",\"tool_use_id\":\"tu1\",\"content\":[{\"type\":\"text\",\"text\":\"P\\u0000Q\"},{\"type\":\"text\",\"text\":\"Z\"}]}]}}\n"
+		"{\"type\":\"system\",\"uuid\":\"s1\",\"timestamp\":\"t5\",\"subtype\":\"informational\",\"content\":\"I\\u0000J\"}\n";
+	struct tu_run *r = run_str(&p, MAIN_PATH, in);
+	ck_assert_uint_eq(r->nrejected, 0);
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"A\\u0000B\""), 1);
+	/* cleaning (ANSI, tags, trim) and joining keep what follows a NUL */
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"C\\u0000D\\n\\nE\\u0000F\""), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"T\\u0000U\""), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"X\\u0000Y\""), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"input\":{\"command\":\"l\\u0000s\"}"), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"result\":\"R\\u0000S\""), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"result\":\"P\\u0000Q\\nZ\""), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"I\\u0000J\""), 1);
+	tu_run_free(r);
+	tu_plugin_free(&p);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("claude");
@@ -959,6 +985,7 @@ static Suite *make_suite(void)
 		{"restart", test_restart},
 		{"malformed", test_malformed},
 		{"invalid_utf8", test_invalid_utf8},
+		{"escaped_nul", test_escaped_nul},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		TCase *tc = tcase_create(cases[i].name);

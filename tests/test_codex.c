@@ -876,6 +876,33 @@ START_TEST(test_last_line_without_newline)
 }
 END_TEST
 
+/* SPEC §5: text is stored exactly, including an escaped NUL. */
+START_TEST(test_escaped_nul)
+{
+	struct tu_run *r = run_str("/x/rollout-a.jsonl",
+		META("0.125.0", "cli")
+		L("01", "response_item", "{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"A\\u0000B\"}]}")
+		L("02", "event_msg", "{\"type\":\"user_message\",\"message\":\"A\\u0000B\",\"kind\":\"plain\"}")
+		L("03", "event_msg", "{\"type\":\"agent_reasoning\",\"text\":\"T\\u0000U\"}")
+		L("04", "response_item", "{\"type\":\"function_call\",\"name\":\"shell\",\"call_id\":\"c1\",\"arguments\":\"{\\\"command\\\":[\\\"ls\\\"]}\"}")
+		L("05", "response_item", "{\"type\":\"function_call_output\",\"call_id\":\"c1\",\"output\":\"R\\u0000S\"}")
+		L("06", "event_msg", "{\"type\":\"agent_message\",\"message\":\"X\\u0000Y\"}"));
+	ck_assert_uint_eq(r->nrejected, 0);
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"A\\u0000B\""), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"T\\u0000U\""), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"result\":\"R\\u0000S\""), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"X\\u0000Y\""), 1);
+	tu_run_free(r);
+
+	/* the 0.149 generation: the prompt comes from its response_item parts */
+	r = run_str("/x/rollout-a.jsonl",
+		"{\"type\":\"session_meta\",\"payload\":{\"id\":\"S\",\"cli_version\":\"0.149.1\"}}\n"
+		"{\"type\":\"response_item\",\"payload\":{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"C\\u0000D\"}]}}");
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"C\\u0000D\""), 1);
+	tu_run_free(r);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("codex");
@@ -900,6 +927,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_match_path);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_last_line_without_newline);
+	tcase_add_test(tc, test_escaped_nul);
 	suite_add_tcase(s, tc);
 	return s;
 }

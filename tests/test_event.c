@@ -3,6 +3,12 @@
 #include "fingerprint.h"
 #include "testutil.h"
 
+/* computed by kato 0.1 (commit d99ddab), see fingerprint_pinned */
+#define PIN_M "02cc3126ca01370ac18305cb04cfd119"
+#define PIN_R "e36e0b9b67865c50920514b479ca71af"
+#define PIN_C "e307a2a35347229b3d4300abee184f6b"
+#define PIN_D "92b79b5127cc3144374f677fb8b422bf"
+
 static struct kato_event base(const char *kind)
 {
 	struct kato_event ev = {.struct_size = sizeof ev, .kind = kind, .event_id = "u1:x",
@@ -141,6 +147,92 @@ START_TEST(fingerprint_ignores_time_but_not_content)
 }
 END_TEST
 
+/* Fingerprints of text without a NUL are pinned to the values kato 0.1
+ * computed (before events carried lengths): stores must not grow
+ * duplicates when the fingerprint code changes. */
+START_TEST(fingerprint_pinned)
+{
+	struct kato_event m = base("message.user");
+	m.content = "hello \xc3\xa9 world";
+	m.flags = KATO_EVENT_HUMAN;
+	struct kato_event r = base("tool.result");
+	r.tool_call_id = "toolu_1";
+	r.result = "line 1\nline 2";
+	r.index = 2;
+	struct kato_event c = base("tool.call");
+	c.tool_call_id = "toolu_1";
+	c.name = "Bash";
+	c.description = "List files";
+	c.input_json = "{\"command\":\"ls\"}";
+	struct kato_event d = base("decision");
+	d.decision_id = "d1";
+	d.decision_key = "which";
+	d.summary = "Which? yes";
+	d.status = "accepted";
+	d.decided_by = "user";
+	struct kato_event *evs[] = {&m, &r, &c, &d};
+	static const char *const want[] = {PIN_M, PIN_R, PIN_C, PIN_D};
+	for (size_t i = 0; i < 4; i++) {
+		struct fingerprint fp;
+		char hex[33];
+		fingerprint_event("claude", "sess-1", evs[i], &fp);
+		fingerprint_hex(&fp, hex);
+		ck_assert_str_eq(hex, want[i]);
+	}
+}
+END_TEST
+
+/* ABI 1.1 lengths: text after a NUL is kept; a 1.0 event (struct_size
+ * ending before the lengths) is read with strlen whatever follows it. */
+START_TEST(text_lengths)
+{
+	struct kato_event ev = base("message.user");
+	ev.content = "A\0B";
+	ev.content_len = 3;
+	struct buf b = BUF_INIT;
+	ck_assert_int_eq(event_to_json(&ev, "p", "s", -1, &b), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), ",\"content\":\"A\\u0000B\""));
+	struct fingerprint f3, f1;
+	fingerprint_event("p", "s", &ev, &f3);
+	struct kato_event old = ev;
+	old.struct_size = offsetof(struct kato_event, content_len);
+	old.content_len = 99; /* not covered by struct_size: never read */
+	buf_reset(&b);
+	ck_assert_int_eq(event_to_json(&old, "p", "s", -1, &b), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), ",\"content\":\"A\""));
+	fingerprint_event("p", "s", &old, &f1);
+	ck_assert_mem_ne(f3.b, f1.b, 16);
+	/* 0 means strlen: the same as a 1.0 event */
+	ev.content_len = 0;
+	fingerprint_event("p", "s", &ev, &f3);
+	ck_assert_mem_eq(f3.b, f1.b, 16);
+
+	struct kato_event r = base("tool.result");
+	r.tool_call_id = "t";
+	r.result = "R\0S";
+	r.result_len = 3;
+	buf_reset(&b);
+	ck_assert_int_eq(event_to_json(&r, "p", "s", -1, &b), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), ",\"result\":\"R\\u0000S\""));
+	struct kato_event d = base("decision");
+	d.decision_id = "d";
+	d.status = "accepted";
+	d.summary = "S\0T";
+	d.summary_len = 3;
+	buf_reset(&b);
+	ck_assert_int_eq(event_to_json(&d, "p", "s", -1, &b), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), ",\"summary\":\"S\\u0000T\""));
+	struct kato_event c = base("tool.call");
+	c.tool_call_id = "t";
+	c.description = "D\0E";
+	c.description_len = 3;
+	buf_reset(&b);
+	ck_assert_int_eq(event_to_json(&c, "p", "s", -1, &b), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), ",\"description\":\"D\\u0000E\""));
+	buf_free(&b);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("event");
@@ -152,6 +244,8 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fingerprint");
 	tcase_add_test(tc, fingerprint_ignores_time_but_not_content);
+	tcase_add_test(tc, fingerprint_pinned);
+	tcase_add_test(tc, text_lengths);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1081,6 +1081,36 @@ START_TEST(test_reset)
 }
 END_TEST
 
+/* SPEC §5: text is stored exactly, including an escaped NUL. */
+START_TEST(test_escaped_nul)
+{
+	struct plugin p = tu_plugin("gemini");
+	struct tu_run *r = run_str(&p,
+		"{\"sessionId\":\"s-nul\",\"projectHash\":\"ab\",\"startTime\":\"2026-05-01T00:00:00.000Z\",\"kind\":\"main\"}\n"
+		"{\"id\":\"u1\",\"timestamp\":\"2026-05-01T00:00:02.000Z\",\"type\":\"user\",\"content\":[{\"text\":\"A\\u0000B\"}]}\n"
+		"{\"id\":\"g1\",\"timestamp\":\"2026-05-01T00:00:03.000Z\",\"type\":\"gemini\",\"content\":\"X\\u0000Y\","
+		"\"thoughts\":[{\"subject\":\"S\\u0000T\",\"description\":\"D\\u0000E\"}],"
+		"\"model\":\"gemini-3-flash-preview\",\"tokens\":{\"total\":3},\"toolCalls\":[{\"id\":\"t1\",\"name\":\"read_file\","
+		"\"args\":{\"file_path\":\"a.c\"},\"status\":\"success\",\"result\":[{\"functionResponse\":{\"id\":\"t1\","
+		"\"name\":\"read_file\",\"response\":{\"output\":\"R\\u0000S\"}}}]}]}\n",
+		true);
+	ck_assert_uint_eq(r->nrejected, 0);
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"A\\u0000B\""), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"X\\u0000Y\""), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"**S\\u0000T**\\n\\nD\\u0000E\""), 1);
+	ck_assert_uint_eq(tu_count_json(r, "\"result\":\"R\\u0000S\""), 1);
+	tu_run_free(r);
+
+	/* the whole-document form, user content as a plain string */
+	r = run_str(&p,
+		"{\"sessionId\":\"s-nul\",\"messages\":[{\"id\":\"u1\",\"timestamp\":\"t\",\"type\":\"user\",\"content\":\"C\\u0000D\"}]}",
+		false);
+	ck_assert_uint_eq(tu_count_json(r, "\"content\":\"C\\u0000D\""), 1);
+	tu_run_free(r);
+	free(p.path);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("gemini");
@@ -1101,6 +1131,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_subagent);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_reset);
+	tcase_add_test(tc, test_escaped_nul);
 	suite_add_tcase(s, tc);
 	return s;
 }

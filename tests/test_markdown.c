@@ -769,6 +769,28 @@ START_TEST(snippets)
 }
 END_TEST
 
+/* SPEC §5: a stored NUL renders as U+FFFD, nothing after it is lost. */
+START_TEST(nul_rendered_as_replacement)
+{
+	utc();
+	struct md_options o = {true, true, true, true, true};
+	struct events e = {0};
+	add_event(&e, MSG("u", "user", "2026-02-10T23:36:18Z", "A\\u0000B", ""));
+	add_event(&e, "{\"eventId\":\"t\",\"kind\":\"thinking\",\"timestamp\":\"2026-02-10T23:36:19Z\",\"content\":\"T\\u0000U\"}");
+	add_event(&e, MSG("a", "assistant", "2026-02-10T23:36:19Z", "X\\u0000Y", ",\"model\":\"m\""));
+	add_event(&e, CALL("c", "{\"command\":\"l\\u0000s\"}"));
+	add_event(&e, RESULT("c", "R\\u0000S"));
+	char *got = render(&o, &e, NULL);
+	ck_assert(utf8_valid(got, strlen(got)));
+	ck_assert_ptr_nonnull(strstr(got, "A\xef\xbf\xbd" "B"));
+	ck_assert_ptr_nonnull(strstr(got, "T\xef\xbf\xbdU"));
+	ck_assert_ptr_nonnull(strstr(got, "X\xef\xbf\xbdY"));
+	ck_assert_ptr_nonnull(strstr(got, "R\xef\xbf\xbdS"));
+	free(got);
+	free_events(&e);
+}
+END_TEST
+
 START_TEST(bad_input_never_crashes)
 {
 	struct md_options o = {true, true, true, true, true};
@@ -825,6 +847,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, js_numbers);
 	tcase_add_test(t, snippets);
 	tcase_add_test(t, bad_input_never_crashes);
+	tcase_add_test(t, nul_rendered_as_replacement);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -251,6 +251,16 @@ static inline struct json_object *tu_event(const struct tu_run *r, size_t i)
 	return pj_parse(r->events[i], strlen(r->events[i]));
 }
 
+/* How many events of the run contain `needle` in their stored JSON text
+ * (what kato export --format jsonl prints)? */
+static inline size_t tu_count_json(const struct tu_run *r, const char *needle)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		n += strstr(r->events[i], needle) != NULL;
+	return n;
+}
+
 /* Free what tu_plugin allocated (the plugin itself stays mapped). */
 static inline void tu_plugin_free(struct plugin *p)
 {

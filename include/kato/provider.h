@@ -18,7 +18,13 @@
  * New members are only ever appended.
  *
  * Strings passed across the ABI are NUL-terminated UTF-8 and borrowed: they
- * are valid only for the duration of the call that passes them.
+ * are valid only for the duration of the call that passes them. The free
+ * text of an event may itself hold a NUL (a JSON "\u0000"): since ABI 1.1
+ * its byte length travels in the matching *_len member of struct
+ * kato_event (see there).
+ *
+ * History: 1.0 first release. 1.1 appends content_len, result_len,
+ * summary_len and description_len to struct kato_event.
  */
 #ifndef KATO_PROVIDER_H
 #define KATO_PROVIDER_H
@@ -31,7 +37,7 @@ extern "C" {
 #endif
 
 #define KATO_PROVIDER_ABI_MAJOR 1
-#define KATO_PROVIDER_ABI_MINOR 0
+#define KATO_PROVIDER_ABI_MINOR 1
 
 #define KATO_PROVIDER_EXPORT __attribute__((visibility("default")))
 #define KATO_PROVIDER_SYMBOL "kato_provider_get_desc"
@@ -119,6 +125,17 @@ struct kato_event {
 	const char *trigger; /* "auto" | "manual" | ... */
 	int64_t pre_tokens;  /* 0 when unknown */
 	int64_t post_tokens; /* 0 when unknown */
+
+	/* ABI 1.1: byte lengths of the free-text fields above, which may then
+	 * hold NUL bytes (text is stored exactly; only Markdown shows a NUL,
+	 * as U+FFFD). The string must still be NUL-terminated after its
+	 * length. 0 means "strlen()", so a plugin that leaves them zero, or
+	 * a 1.0 plugin whose struct_size ends before them, is read as
+	 * before. */
+	size_t content_len;
+	size_t result_len;
+	size_t summary_len;
+	size_t description_len;
 };
 
 /* Facts about the session a file belongs to. NULL fields are unchanged. */

@@ -187,28 +187,29 @@ static int32_t cl_u8(const unsigned char *s, size_t *len)
 	return cp;
 }
 
-/* Append s without ANSI CSI sequences (ESC '[' [0-9;]* letter). */
-static void cl_strip_ansi(struct pj_buf *out, const char *s)
+/* Append s[0..n) without ANSI CSI sequences (ESC '[' [0-9;]* letter). */
+static void cl_strip_ansi(struct pj_buf *out, const char *s, size_t n)
 {
+	const char *end = s + n;
 	const char *run = s;
 	const char *p = s;
-	while ((p = strchr(p, '\x1b'))) {
+	while ((p = memchr(p, '\x1b', (size_t)(end - p)))) {
 		const char *q = p + 1;
-		if (*q != '[') {
+		if (q == end || *q != '[') {
 			p = q;
 			continue;
 		}
 		q++;
-		while ((*q >= '0' && *q <= '9') || *q == ';')
+		while (q < end && ((*q >= '0' && *q <= '9') || *q == ';'))
 			q++;
-		if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')) {
+		if (q < end && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z'))) {
 			pj_add(out, run, (size_t)(p - run));
 			run = p = q + 1;
 		} else {
 			p = q;
 		}
 	}
-	pj_adds(out, run);
+	pj_add(out, run, (size_t)(end - run));
 }
 
 static const char *const cl_tag_open[] = {"<ide_opened_file>", "<ide_selection>", "<system-reminder>"};
@@ -217,12 +218,13 @@ static const char *const cl_tag_close[] = {"</ide_opened_file>", "</ide_selectio
 
 /* Next occurrence of each needle at or after `from`, cached in pos[] so the
  * whole scan stays linear (a NULL entry means "no more"). */
-static const char *cl_next(const char *const *needles, const char **pos, bool *done, const char *from)
+static const char *cl_next(const char *const *needles, const char **pos, bool *done, const char *from,
+			   const char *end)
 {
 	const char *best = NULL;
 	for (int i = 0; i < CL_NTAGS; i++) {
 		if (!done[i] && (!pos[i] || pos[i] < from)) {
-			pos[i] = strstr(from, needles[i]);
+			pos[i] = pj_find(from, (size_t)(end - from), needles[i]);
 			done[i] = !pos[i];
 		}
 		if (!done[i] && (!best || pos[i] < best))
@@ -231,22 +233,23 @@ static const char *cl_next(const char *const *needles, const char **pos, bool *d
 	return best;
 }
 
-/* Append s with every <ide_opened_file|ide_selection|system-reminder> ...
- * </any of the three> block removed (non-greedy, across newlines). */
-static void cl_strip_tags(struct pj_buf *out, const char *s)
+/* Append s[0..n) with every <ide_opened_file|ide_selection|system-reminder>
+ * ... </any of the three> block removed (non-greedy, across newlines). */
+static void cl_strip_tags(struct pj_buf *out, const char *s, size_t n)
 {
+	const char *end = s + n;
 	const char *opos[CL_NTAGS] = {0}, *cpos[CL_NTAGS] = {0};
 	bool odone[CL_NTAGS] = {0}, cdone[CL_NTAGS] = {0};
 	const char *p = s;
 	for (;;) {
-		const char *open = cl_next(cl_tag_open, opos, odone, p);
+		const char *open = cl_next(cl_tag_open, opos, odone, p, end);
 		if (!open)
 			break;
 		size_t olen = 0;
 		for (int i = 0; i < CL_NTAGS; i++)
 			if (opos[i] == open)
 				olen = strlen(cl_tag_open[i]);
-		const char *close = cl_next(cl_tag_close, cpos, cdone, open + olen);
+		const char *close = cl_next(cl_tag_close, cpos, cdone, open + olen, end);
 		if (!close)
 			break;
 		size_t clen = 0;
@@ -256,22 +259,34 @@ static void cl_strip_tags(struct pj_buf *out, const char *s)
 		pj_add(out, p, (size_t)(open - p));
 		p = close + clen;
 	}
-	pj_adds(out, p);
+	pj_add(out, p, (size_t)(end - p));
 }
 
-/* The reference's cleaning of one text: ANSI, tag blocks, JS trim.
- * Result in *out (reset first). */
-static void cl_clean(struct pj_buf *out, const char *s)
+/* The reference's cleaning of s[0..n): ANSI, tag blocks, JS trim.
+ * Result in *out (reset first). A stage with nothing to remove makes no
+ * copy: a huge text is copied once. */
+static void cl_clean(struct pj_buf *out, const char *s, size_t n)
 {
-	struct pj_buf a = {0};
+	struct pj_buf a = {0}, b = {0};
 	pj_reset(out);
-	cl_strip_ansi(&a, s);
-	struct pj_buf b = {0};
-	cl_strip_tags(&b, pj_cstr(&a));
-	pj_free(&a);
+	if (memchr(s, '\x1b', n)) {
+		cl_strip_ansi(&a, s, n);
+		s = pj_cstr(&a);
+		n = a.len;
+	}
+	bool tags = false;
+	for (int i = 0; i < CL_NTAGS && !tags; i++)
+		tags = pj_find(s, n, cl_tag_open[i]) != NULL;
+	if (tags) {
+		cl_strip_tags(&b, s, n);
+		pj_free(&a);
+		s = pj_cstr(&b);
+		n = b.len;
+	}
 	size_t from, to;
-	pj_trim_bounds(pj_cstr(&b), b.len, &from, &to);
-	pj_add(out, pj_cstr(&b) + from, to - from);
+	pj_trim_bounds(s, n, &from, &to);
+	pj_add(out, s + from, to - from);
+	pj_free(&a);
 	pj_free(&b);
 }
 
@@ -301,14 +316,16 @@ static void cl_user_text(struct cl_state *st, struct json_object *content, struc
 	struct pj_buf piece = {0};
 	pj_reset(out);
 	*injected = false;
-	if (json_object_is_type(content, json_type_string)) {
-		cl_clean(out, json_object_get_string(content));
+	size_t n;
+	const char *s = pj_sval(content, &n);
+	if (s) {
+		cl_clean(out, s, n);
 		*injected = cl_injected_text(pj_cstr(out));
 		return;
 	}
 	if (!json_object_is_type(content, json_type_array))
 		return;
-	size_t n = json_object_array_length(content);
+	n = json_object_array_length(content);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *blk = json_object_array_get_idx(content, i);
 		const char *t = pj_str(blk, "type");
@@ -317,10 +334,11 @@ static void cl_user_text(struct cl_state *st, struct json_object *content, struc
 			continue;
 		}
 		if (!strcmp(t, "text")) {
-			const char *txt = pj_str(blk, "text");
+			size_t tn;
+			const char *txt = pj_strn(blk, "text", &tn);
 			if (!txt)
 				continue;
-			cl_clean(&piece, txt);
+			cl_clean(&piece, txt, tn);
 			if (!piece.len)
 				continue;
 			if (cl_injected_text(pj_cstr(&piece)))
@@ -345,7 +363,7 @@ static void cl_js_string(struct pj_buf *out, struct json_object *v)
 	if (!v) {
 		pj_adds(out, "null");
 	} else if (json_object_is_type(v, json_type_string)) {
-		pj_adds(out, json_object_get_string(v));
+		pj_add(out, json_object_get_string(v), (size_t)json_object_get_string_len(v));
 	} else if (json_object_is_type(v, json_type_array)) {
 		size_t n = json_object_array_length(v);
 		for (size_t i = 0; i < n; i++) {
@@ -470,13 +488,13 @@ static void cl_emit(const struct cl_line *ln, struct kato_event *ev, const char 
 /* Has this (message id, block) been emitted already? Marks it if not.
  * Without a message id nothing is remembered and the answer is no. */
 static bool cl_seen(struct cl_state *st, const char *mid, const char *tag, const char *a,
-		    const char *b, const char *c)
+		    size_t alen, const char *b, const char *c)
 {
 	if (!mid)
 		return false;
 	uint64_t h = cl_fnvs(0xcbf29ce484222325ull, mid);
 	h = cl_fnvs(h, tag);
-	h = cl_fnvs(h, a);
+	h = cl_fnv(h, a, alen); /* a's bytes, NULs included */
 	h = cl_fnvs(h, b);
 	h = cl_fnvs(h, c);
 	for (size_t i = 0; i < st->nseen; i++)
@@ -498,8 +516,10 @@ static bool cl_seen(struct cl_state *st, const char *mid, const char *tag, const
 static void cl_result_text(struct pj_buf *out, struct json_object *content)
 {
 	pj_reset(out);
-	if (json_object_is_type(content, json_type_string)) {
-		cl_strip_ansi(out, json_object_get_string(content));
+	size_t tn;
+	const char *s = pj_sval(content, &tn);
+	if (s) {
+		cl_strip_ansi(out, s, tn);
 		return;
 	}
 	if (!json_object_is_type(content, json_type_array))
@@ -509,13 +529,13 @@ static void cl_result_text(struct pj_buf *out, struct json_object *content)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *it = json_object_array_get_idx(content, i);
 		const char *t = pj_str(it, "type");
-		const char *txt = pj_str(it, "text");
+		const char *txt = pj_strn(it, "text", &tn);
 		if (!t || strcmp(t, "text") != 0 || !txt)
 			continue;
 		if (!first)
 			pj_adds(out, "\n");
 		first = false;
-		cl_strip_ansi(out, txt);
+		cl_strip_ansi(out, txt, tn);
 	}
 }
 
@@ -571,6 +591,7 @@ static void cl_answers(const struct cl_line *ln, const char *basis_json)
 		ev.decision_id = pj_cstr(&id);
 		ev.decision_key = pj_cstr(&key);
 		ev.summary = pj_cstr(&summary);
+		ev.summary_len = summary.len;
 		ev.status = "accepted";
 		ev.decided_by = "user";
 		ev.basis_event_ids_json = basis_json;
@@ -584,6 +605,26 @@ static void cl_answers(const struct cl_line *ln, const char *basis_json)
 	pj_free(&id);
 }
 
+/* The user text is copied out of msg: free the originals now (a string
+ * content, the text of text blocks), so that one huge line does not hold
+ * its text twice while it is stored. *content is updated (NULL when it
+ * was the string). */
+static void cl_drop_texts(struct json_object *msg, struct json_object **content)
+{
+	if (json_object_is_type(*content, json_type_string)) {
+		json_object_object_del(msg, "content");
+		*content = NULL;
+		return;
+	}
+	size_t n = json_object_is_type(*content, json_type_array) ? json_object_array_length(*content) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *blk = json_object_array_get_idx(*content, i);
+		const char *t = pj_str(blk, "type");
+		if (t && !strcmp(t, "text"))
+			json_object_object_del(blk, "text");
+	}
+}
+
 static void cl_user(struct cl_line *ln, struct json_object *msg)
 {
 	struct cl_state *st = ln->st;
@@ -591,12 +632,14 @@ static void cl_user(struct cl_line *ln, struct json_object *msg)
 	struct pj_buf text = {0};
 	bool injected;
 	cl_user_text(st, content, &text, &injected);
+	cl_drop_texts(msg, &content);
 
 	if (pj_bool(ln->o, "isCompactSummary", false)) {
 		if (text.len) {
 			struct kato_event ev = {0};
 			ev.flags = KATO_EVENT_INJECTED;
 			ev.content = pj_cstr(&text);
+			ev.content_len = text.len;
 			ev.trigger = st->pending_summary ? st->pending_trigger : NULL;
 			cl_emit(ln, &ev, "compaction", 0);
 		}
@@ -610,6 +653,7 @@ static void cl_user(struct cl_line *ln, struct json_object *msg)
 		else if (!(ln->flags & KATO_EVENT_SIDECHAIN))
 			ev.flags = KATO_EVENT_HUMAN;
 		ev.content = pj_cstr(&text);
+		ev.content_len = text.len;
 		cl_emit(ln, &ev, "message.user", 0);
 	}
 
@@ -628,11 +672,13 @@ static void cl_user(struct cl_line *ln, struct json_object *msg)
 		if (tid && !json_object_is_type(tid, json_type_null))
 			cl_js_string(&callid, tid);
 		cl_result_text(&result, cl_get(blk, "content"));
+		json_object_object_del(blk, "content"); /* copied: free a huge one now */
 		struct kato_event ev = {0};
 		if (pj_bool(blk, "is_error", false))
 			ev.flags = KATO_EVENT_ERROR;
 		ev.tool_call_id = pj_cstr(&callid);
 		ev.result = pj_cstr(&result);
+		ev.result_len = result.len;
 		cl_emit(ln, &ev, "tool.result", i);
 		cl_event_id(&id, ln, "tool.result", i);
 		json_object_array_add(basis, json_object_new_string(pj_cstr(&id)));
@@ -655,15 +701,17 @@ static bool cl_describe(struct pj_buf *out, const char *name, struct json_object
 {
 	pj_reset(out);
 	const char *v = NULL;
+	size_t vn = 0;
 	if (!strcmp(name, "Bash")) {
-		v = pj_str(input, "description");
+		v = pj_strn(input, "description", &vn);
 		if (!v) {
-			const char *cmd = pj_str(input, "command");
+			size_t cn;
+			const char *cmd = pj_strn(input, "command", &cn);
 			if (!cmd)
 				return false;
 			/* first 80 UTF-16 units, never splitting a code point */
 			size_t off = 0, units = 0, len;
-			while (cmd[off] && units < 80) {
+			while (off < cn && units < 80) {
 				int32_t c = cl_u8((const unsigned char *)cmd + off, &len);
 				size_t u = c >= 0x10000 ? 2 : 1;
 				if (units + u > 80)
@@ -672,20 +720,20 @@ static bool cl_describe(struct pj_buf *out, const char *name, struct json_object
 				off += len;
 			}
 			pj_add(out, cmd, off);
-			if (cmd[off])
+			if (off < cn)
 				pj_adds(out, "...");
 			return true;
 		}
 	} else if (!strcmp(name, "Read") || !strcmp(name, "Edit") || !strcmp(name, "Write")) {
-		v = pj_str(input, "file_path");
+		v = pj_strn(input, "file_path", &vn);
 	} else if (!strcmp(name, "Grep") || !strcmp(name, "Glob")) {
-		v = pj_str(input, "pattern");
+		v = pj_strn(input, "pattern", &vn);
 	} else if (!strcmp(name, "Task") || !strcmp(name, "Agent")) {
-		v = pj_str(input, "description"); /* Agent: Task's later name */
+		v = pj_strn(input, "description", &vn); /* Agent: Task's later name */
 	}
 	if (!v)
 		return false;
-	pj_adds(out, v);
+	pj_add(out, v, vn);
 	return true;
 }
 
@@ -738,6 +786,7 @@ static void cl_questions(const struct cl_line *ln, struct json_object *input, co
 		ev.decision_id = pj_cstr(&id);
 		ev.decision_key = pj_cstr(&key);
 		ev.summary = pj_cstr(&text);
+		ev.summary_len = text.len;
 		ev.status = "proposed";
 		ev.decided_by = "assistant";
 		ev.basis_event_ids_json = pj_text(basis);
@@ -756,7 +805,7 @@ static void cl_questions(const struct cl_line *ln, struct json_object *input, co
  * (the first piece is moved, not copied: texts can be huge). */
 static void cl_add_text(struct cl_state *st, const char *mid, struct pj_buf *all, struct pj_buf *piece)
 {
-	if (!piece->len || cl_seen(st, mid, "text", piece->p, NULL, NULL))
+	if (!piece->len || cl_seen(st, mid, "text", piece->p, piece->len, NULL, NULL))
 		return;
 	if (!all->len) {
 		struct pj_buf t = *all;
@@ -778,23 +827,26 @@ static void cl_assistant(struct cl_line *ln, struct json_object *msg)
 	struct pj_buf all = {0}, piece = {0};
 
 	/* 1. text (and fallback parts that carry text) */
-	if (json_object_is_type(content, json_type_string)) {
-		cl_clean(&piece, json_object_get_string(content));
+	size_t tn;
+	const char *s = pj_sval(content, &tn);
+	if (s) {
+		cl_clean(&piece, s, tn);
 		cl_add_text(st, mid, &all, &piece);
 	}
 	for (size_t k = 0; k < n; k++) {
 		struct json_object *blk = json_object_array_get_idx(content, k);
 		const char *t = pj_str(blk, "type");
-		const char *txt = pj_str(blk, "text");
+		const char *txt = pj_strn(blk, "text", &tn);
 		if (!t || !txt || (strcmp(t, "text") != 0 && strcmp(t, "fallback") != 0))
 			continue;
-		cl_clean(&piece, txt);
+		cl_clean(&piece, txt, tn);
 		cl_add_text(st, mid, &all, &piece);
 	}
 	pj_normalize_text(&all);
 	if (all.len) {
 		struct kato_event ev = {0};
 		ev.content = pj_cstr(&all);
+		ev.content_len = all.len;
 		ev.model = model;
 		cl_emit(ln, &ev, "message.assistant", 0);
 	}
@@ -804,12 +856,14 @@ static void cl_assistant(struct cl_line *ln, struct json_object *msg)
 	for (size_t k = 0; k < n; k++) {
 		struct json_object *blk = json_object_array_get_idx(content, k);
 		const char *t = pj_str(blk, "type");
-		const char *th = pj_str(blk, "thinking");
-		if (!t || strcmp(t, "thinking") != 0 || !th || !*th)
+		size_t thn;
+		const char *th = pj_strn(blk, "thinking", &thn);
+		if (!t || strcmp(t, "thinking") != 0 || !th || !thn)
 			continue;
-		if (!cl_seen(st, mid, "thinking", th, NULL, NULL)) {
+		if (!cl_seen(st, mid, "thinking", th, thn, NULL, NULL)) {
 			struct kato_event ev = {0};
 			ev.content = th;
+			ev.content_len = thn;
 			cl_emit(ln, &ev, "thinking", i);
 		}
 		i++;
@@ -846,11 +900,12 @@ static void cl_assistant(struct cl_line *ln, struct json_object *msg)
 		cl_event_id(&id, ln, "tool.call", i);
 		pj_reset(&callid);
 		pj_adds(&callid, bid ? bid : pj_cstr(&id));
-		if (!cl_seen(st, mid, "tool_use", pj_cstr(&callid), name, input_json)) {
+		if (!cl_seen(st, mid, "tool_use", pj_cstr(&callid), callid.len, name, input_json)) {
 			struct kato_event ev = {0};
 			ev.tool_call_id = pj_cstr(&callid);
 			ev.name = name ? name : "unknown";
 			ev.description = cl_describe(&desc, ev.name, input) ? pj_cstr(&desc) : NULL;
+			ev.description_len = desc.len;
 			ev.input_json = input_json;
 			cl_emit(ln, &ev, "tool.call", i);
 			if (name && !strcmp(name, "AskUserQuestion"))
@@ -936,31 +991,34 @@ static void cl_system(struct cl_line *ln)
 
 	struct pj_buf text = {0}, raw = {0};
 	bool injected;
-	const char *c = pj_str(ln->o, "content");
+	size_t cn;
+	const char *c = pj_strn(ln->o, "content", &cn);
 	if (c)
-		cl_clean(&text, c);
+		cl_clean(&text, c, cn);
 	if (!text.len)
 		cl_user_text(st, cl_get(pj_obj(ln->o, "message"), "content"), &text, &injected);
 	if (!text.len && sub && !strcmp(sub, "api_error"))
 		cl_error_text(&text, ln->o, "API error");
 	else if (!text.len && sub && !strcmp(sub, "error") && cl_get(ln->o, "error"))
 		cl_error_text(&text, ln->o, "Error");
-	if (!text.len && sub && !strcmp(sub, "api_refusal") && pj_str(ln->o, "apiRefusalExplanation"))
-		cl_clean(&text, pj_str(ln->o, "apiRefusalExplanation"));
+	c = pj_strn(ln->o, "apiRefusalExplanation", &cn);
+	if (!text.len && sub && !strcmp(sub, "api_refusal") && c)
+		cl_clean(&text, c, cn);
 	if (!text.len && sub && !strcmp(sub, "stop_hook_summary")) {
-		const char *why = pj_str(ln->o, "stopReason");
+		const char *why = pj_strn(ln->o, "stopReason", &cn);
 		if (why)
-			cl_clean(&text, why);
+			cl_clean(&text, why, cn);
 		struct json_object *errs = pj_arr(ln->o, "hookErrors");
 		for (size_t k = 0; !text.len && errs && k < json_object_array_length(errs); k++) {
 			pj_reset(&raw);
 			cl_js_string(&raw, json_object_array_get_idx(errs, k));
-			cl_clean(&text, pj_cstr(&raw));
+			cl_clean(&text, pj_cstr(&raw), raw.len);
 		}
 	}
 	if (text.len) {
 		struct kato_event ev = {0};
 		ev.content = pj_cstr(&text);
+		ev.content_len = text.len;
 		ev.subtype = sub ? sub : "system";
 		ev.level = pj_str(ln->o, "level");
 		cl_emit(ln, &ev, "provider.info", 0);

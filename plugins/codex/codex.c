@@ -97,6 +97,7 @@ struct cx_rui {
 struct cx_held {
 	bool on;
 	char *id, *ts, *text, *turn, *pid;
+	size_t text_len; /* text may hold a NUL */
 	uint32_t flags;
 };
 
@@ -132,6 +133,17 @@ struct cx_line {
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                        */
+
+/* A NUL-terminated copy of s[0..n) (which may hold NULs). */
+static char *cx_dupn(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (!p)
+		abort();
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
 
 static char *cx_dup(const char *s)
 {
@@ -192,9 +204,26 @@ static uint64_t cx_fnv(uint64_t h, const char *s)
 }
 
 /* Dedupe key of (tag, text). */
+/* cx_fnv over s[0..n), NULs included (the same value for NUL-free s). */
+static uint64_t cx_fnvn(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= 0xff; /* separator */
+	return h * 0x100000001b3ull;
+}
+
 static uint64_t cx_key(const char *tag, const char *text)
 {
 	return cx_fnv(cx_fnv(0xcbf29ce484222325ull, tag), text);
+}
+
+/* cx_key of a text of n bytes. */
+static uint64_t cx_keyn(const char *tag, const char *text, size_t n)
+{
+	return cx_fnvn(cx_fnv(0xcbf29ce484222325ull, tag), text, n);
 }
 
 /* Does s look like an ISO-8601 date ("YYYY-MM-DD...")? */
@@ -214,7 +243,7 @@ static bool cx_iso(const char *s)
 static void cx_strip_ide(struct pj_buf *b)
 {
 	static const char mark[] = "## My request for Codex:\n";
-	const char *at = b->p ? strstr(b->p, mark) : NULL;
+	const char *at = b->p ? pj_find(b->p, b->len, mark) : NULL;
 	if (!at)
 		return;
 	size_t from = (size_t)(at - b->p) + sizeof mark - 1;
@@ -246,21 +275,22 @@ static void cx_content_text(struct json_object *content, struct pj_buf *out)
 {
 	pj_reset(out);
 	if (json_object_is_type(content, json_type_string)) {
-		pj_adds(out, json_object_get_string(content));
+		pj_add(out, json_object_get_string(content), (size_t)json_object_get_string_len(content));
 	} else if (json_object_is_type(content, json_type_array)) {
 		size_t n = json_object_array_length(content);
 		bool any = false;
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *part = json_object_array_get_idx(content, i);
-			const char *t = pj_str(part, "type"), *x = pj_str(part, "text");
-			if (!t || !x || !*x)
+			size_t xn;
+			const char *t = pj_str(part, "type"), *x = pj_strn(part, "text", &xn);
+			if (!t || !x || !xn)
 				continue;
 			if (strcmp(t, "text") && strcmp(t, "Text") && strcmp(t, "input_text") &&
 			    strcmp(t, "output_text"))
 				continue;
 			if (any)
 				pj_adds(out, "\n\n");
-			pj_adds(out, x);
+			pj_add(out, x, xn);
 			any = true;
 		}
 	}
@@ -389,10 +419,10 @@ static void cx_emit(const struct cx_line *ln, struct kato_event *ev, const char 
 }
 
 /* Emit an assistant message from `stream` unless another stream did. */
-static void cx_assistant(const struct cx_line *ln, const char *text, const char *phase, int stream,
-			 const char *ptype, const char *pid)
+static void cx_assistant(const struct cx_line *ln, const char *text, size_t len, const char *phase,
+			 int stream, const char *ptype, const char *pid)
 {
-	if (!*text)
+	if (!len)
 		return;
 	/* task_complete repeats the turn's last answer */
 	if (stream == CX_T && ln->st->turn_answered)
@@ -402,14 +432,15 @@ static void cx_assistant(const struct cx_line *ln, const char *text, const char 
 	 * its commentary twin (the reference emits both; the Markdown writer
 	 * drops a commentary followed by the same final text). */
 	bool final = !strcmp(phase, "final");
-	uint64_t final_key = cx_key("assistant-final", text);
+	uint64_t final_key = cx_keyn("assistant-final", text, len);
 	if (!final && cx_known(ln->st, final_key))
 		return; /* a phase-less copy of an answer already given as final */
-	if (!cx_fresh(ln->st, final ? final_key : cx_key("assistant", text), stream))
+	if (!cx_fresh(ln->st, final ? final_key : cx_keyn("assistant", text, len), stream))
 		return;
 	ln->st->turn_answered = true;
 	struct kato_event ev = {0};
 	ev.content = text;
+	ev.content_len = len;
 	ev.phase = phase;
 	ev.model = ln->st->model;
 	ev.provider_event_type = ptype;
@@ -438,15 +469,16 @@ static void cx_thinking(const struct cx_line *ln, struct json_object **parts, si
 		cx_content_text(parts[i], &one);
 		if (!one.len)
 			continue;
-		if (cx_fresh(ln->st, cx_key("thinking", one.p), stream))
+		if (cx_fresh(ln->st, cx_keyn("thinking", one.p, one.len), stream))
 			fresh = true;
 		if (all.len)
 			pj_adds(&all, "\n");
-		pj_adds(&all, one.p);
+		pj_add(&all, one.p, one.len);
 	}
 	if (fresh && all.len) {
 		struct kato_event ev = {0};
 		ev.content = all.p;
+		ev.content_len = all.len;
 		ev.provider_event_type = ptype;
 		ev.provider_event_id = pid;
 		cx_emit(ln, &ev, "thinking", 0);
@@ -457,13 +489,14 @@ static void cx_thinking(const struct cx_line *ln, struct json_object **parts, si
 
 /* Emit a user-role message: injected context flagged so, the rest as the
  * human's prompt (unless the session is not interactive). */
-static void cx_user_emit(const struct cx_line *ln, const char *text, bool injected, int stream,
-			 const char *ptype, const char *pid)
+static void cx_user_emit(const struct cx_line *ln, const char *text, size_t len, bool injected,
+			 int stream, const char *ptype, const char *pid)
 {
-	if (!*text || !cx_fresh(ln->st, cx_key(injected ? "injected" : "user", text), stream))
+	if (!len || !cx_fresh(ln->st, cx_keyn(injected ? "injected" : "user", text, len), stream))
 		return;
 	struct kato_event ev = {0};
 	ev.content = text;
+	ev.content_len = len;
 	if (injected)
 		ev.flags = KATO_EVENT_INJECTED;
 	else if (!ln->st->batch && !ln->st->subagent)
@@ -494,7 +527,7 @@ static void cx_held_emit(struct cx_state *st)
 	if (!h->on)
 		return;
 	bool prompt = !st->e_expected && !st->has_e_user;
-	if (cx_fresh(st, cx_key(prompt ? "user" : "injected", h->text), CX_R)) {
+	if (cx_fresh(st, cx_keyn(prompt ? "user" : "injected", h->text, h->text_len), CX_R)) {
 		h->flags = prompt ? (st->batch || st->subagent ? 0 : KATO_EVENT_HUMAN) : KATO_EVENT_INJECTED;
 		if (prompt)
 			st->turn_answered = false;
@@ -505,6 +538,7 @@ static void cx_held_emit(struct cx_state *st)
 		ev.turn_id = h->turn;
 		ev.timestamp = h->ts;
 		ev.content = h->text;
+		ev.content_len = h->text_len;
 		ev.flags = h->flags | (st->subagent ? KATO_EVENT_SIDECHAIN : 0);
 		ev.provider_event_type = "response_item.message";
 		ev.provider_event_id = h->pid;
@@ -594,7 +628,7 @@ out:
 
 /* Emit tool.result for call_id unless another stream already did. */
 static void cx_tool_result(const struct cx_line *ln, const char *call_id, const char *result,
-			   bool error, int stream, const char *ptype, const char *pid)
+			   size_t result_len, bool error, int stream, const char *ptype, const char *pid)
 {
 	struct pj_buf synth = {0};
 	if (call_id && *call_id && !cx_fresh(ln->st, cx_key("result", call_id), stream))
@@ -606,6 +640,7 @@ static void cx_tool_result(const struct cx_line *ln, const char *call_id, const 
 	struct kato_event ev = {0};
 	ev.tool_call_id = call_id;
 	ev.result = result ? result : "";
+	ev.result_len = result ? result_len : 0;
 	ev.flags = error ? KATO_EVENT_ERROR : 0;
 	ev.provider_event_type = ptype;
 	ev.provider_event_id = pid;
@@ -624,35 +659,41 @@ static void cx_output_text(struct pj_buf *out, struct json_object *output, bool 
 		return;
 	if (json_object_is_type(output, json_type_string)) {
 		const char *s = json_object_get_string(output);
+		size_t sn = (size_t)json_object_get_string_len(output), in;
 		struct json_object *o = NULL;
 		if (s[0] == '{')
-			o = pj_parse(s, strlen(s));
-		const char *inner = pj_str(o, "output");
+			o = pj_parse(s, sn);
+		const char *inner = pj_strn(o, "output", &in);
 		if (inner) {
-			pj_adds(out, inner);
+			pj_add(out, inner, in);
 			struct json_object *md = pj_obj(o, "metadata");
 			if (pj_int(md, "exit_code", 0) != 0)
 				*error = true;
 		} else {
-			pj_adds(out, s);
+			pj_add(out, s, sn);
 		}
 		json_object_put(o);
 	} else if (json_object_is_type(output, json_type_array)) {
 		size_t n = json_object_array_length(output);
 		for (size_t i = 0; i < n; i++) {
-			const char *t = pj_str(json_object_array_get_idx(output, i), "text");
+			size_t tn;
+			const char *t = pj_strn(json_object_array_get_idx(output, i), "text", &tn);
 			if (!t)
 				continue;
 			if (out->len)
 				pj_adds(out, "\n");
-			pj_adds(out, t);
+			pj_add(out, t, tn);
 		}
 	} else if (json_object_is_type(output, json_type_object) && pj_str(output, "content")) {
-		pj_adds(out, pj_str(output, "content"));
+		size_t tn;
+		const char *t = pj_strn(output, "content", &tn);
+		pj_add(out, t, tn);
 		if (!pj_bool(output, "success", true))
 			*error = true;
 	} else if (json_object_is_type(output, json_type_object) && pj_str(output, "text")) {
-		pj_adds(out, pj_str(output, "text"));
+		size_t tn;
+		const char *t = pj_strn(output, "text", &tn);
+		pj_add(out, t, tn);
 	} else {
 		pj_adds(out, pj_text(output));
 	}
@@ -878,7 +919,7 @@ static void cx_answers(const struct cx_line *ln, const char *call_id, struct jso
 	if (!any && pending) {
 		struct pj_buf raw = {0}, text = {0};
 		if (json_object_is_type(output, json_type_string))
-			pj_adds(&raw, json_object_get_string(output));
+			pj_add(&raw, json_object_get_string(output), (size_t)json_object_get_string_len(output));
 		else if (output)
 			pj_adds(&raw, pj_text(output));
 		pj_trim(&raw);
@@ -889,9 +930,10 @@ static void cx_answers(const struct cx_line *ln, const char *call_id, struct jso
 				pj_adds(&text, pj_str(json_object_array_get_idx(qs, 0), "question") ?: "");
 				pj_adds(&text, ": ");
 			}
-			pj_adds(&text, raw.p);
+			pj_add(&text, raw.p, raw.len);
 			struct kato_event ev = {0};
 			ev.content = text.p;
+			ev.content_len = text.len;
 			ev.phase = "other";
 			ev.provider_event_type = ptype;
 			cx_emit(ln, &ev, "message.user", 1);
@@ -926,14 +968,14 @@ static void cx_message(const struct cx_line *ln, struct json_object *p)
 	if (!role || !text.len) {
 		st->host->count(st->ctx, "empty:message");
 	} else if (!strcmp(role, "assistant")) {
-		cx_assistant(ln, text.p, cx_phase(pj_str(p, "phase")), CX_R, "response_item.message", pid);
+		cx_assistant(ln, text.p, text.len, cx_phase(pj_str(p, "phase")), CX_R, "response_item.message", pid);
 	} else if (!strcmp(role, "user")) {
 		cx_strip_ide(&text);
 		if (cx_injected(text.p)) {
-			cx_user_emit(ln, text.p, true, CX_R, "response_item.message", pid);
-		} else if (cx_known(st, cx_key("user", text.p))) {
+			cx_user_emit(ln, text.p, text.len, true, CX_R, "response_item.message", pid);
+		} else if (cx_known(st, cx_keyn("user", text.p, text.len))) {
 			/* the model's copy of a prompt already emitted */
-			cx_fresh(st, cx_key("user", text.p), CX_R);
+			cx_fresh(st, cx_keyn("user", text.p, text.len), CX_R);
 		} else {
 			/* the model's copy of the prompt, which the next line
 			 * may repeat as event_msg: hold it for one line */
@@ -943,16 +985,18 @@ static void cx_message(const struct cx_line *ln, struct json_object *p)
 			st->held.on = true;
 			st->held.id = cx_dup(id.p);
 			st->held.ts = cx_dup(ln->ts);
-			st->held.text = cx_dup(text.p);
+			st->held.text = cx_dupn(text.p, text.len);
+			st->held.text_len = text.len;
 			st->held.turn = cx_dup(st->turn);
 			st->held.pid = cx_dup(pid);
 			pj_free(&id);
 		}
 	} else {
 		/* developer / system: instructions Codex injected */
-		if (cx_fresh(st, cx_key("system", text.p), CX_R)) {
+		if (cx_fresh(st, cx_keyn("system", text.p, text.len), CX_R)) {
 			struct kato_event ev = {0};
 			ev.content = text.p;
+			ev.content_len = text.len;
 			ev.flags = KATO_EVENT_INJECTED;
 			ev.provider_event_type = "response_item.message";
 			ev.provider_event_id = pid;
@@ -1041,13 +1085,13 @@ static void cx_function_output(const struct cx_line *ln, struct json_object *p, 
 	struct pj_buf text = {0}, rid = {0};
 	bool error;
 	if (cx_rui_find(ln->st, call_id) && json_object_is_type(output, json_type_string)) {
-		pj_adds(&text, json_object_get_string(output));
+		pj_add(&text, json_object_get_string(output), (size_t)json_object_get_string_len(output));
 		error = false;
 	} else {
 		cx_output_text(&text, output, &error);
 	}
 	const char *ptype = custom ? "response_item.custom_tool_call_output" : "response_item.function_call_output";
-	cx_tool_result(ln, call_id, pj_cstr(&text), error, CX_R, ptype, cx_nstr(p, "id"));
+	cx_tool_result(ln, call_id, pj_cstr(&text), text.len, error, CX_R, ptype, cx_nstr(p, "id"));
 	if (!custom) {
 		struct json_object *parsed = NULL;
 		if (json_object_is_type(output, json_type_string) && json_object_get_string(output)[0] == '{')
@@ -1105,7 +1149,7 @@ static void cx_web_search(const struct cx_line *ln, const char *call_id, struct 
 				pj_adds(&r, u);
 			}
 		}
-		cx_tool_result(ln, call_id, pj_cstr(&r), false, stream, ptype, pid);
+		cx_tool_result(ln, call_id, pj_cstr(&r), r.len, false, stream, ptype, pid);
 		pj_free(&r);
 	}
 	pj_free(&id);
@@ -1164,7 +1208,7 @@ static void cx_orphan_tool(const struct cx_line *ln, const char *type, const cha
 		return;
 	}
 	cx_tool_call(ln, call_id, name, input, desc, stream, ptype, NULL, NULL);
-	cx_tool_result(ln, call_id, result, error, stream, ptype, NULL);
+	cx_tool_result(ln, call_id, result, result ? strlen(result) : 0, error, stream, ptype, NULL);
 }
 
 /* exec_command_end / CommandExecution. */
@@ -1259,11 +1303,11 @@ static void cx_item_completed(const struct cx_line *ln, struct json_object *p)
 		if (inj || !st->has_e_user) {
 			if (!inj)
 				st->has_i_user = true;
-			cx_user_emit(ln, pj_cstr(&text), inj, CX_I, ptype, id);
+			cx_user_emit(ln, pj_cstr(&text), text.len, inj, CX_I, ptype, id);
 		}
 	} else if (!strcmp(t, "AgentMessage")) {
 		cx_content_text(cx_get(item, "content"), &text);
-		cx_assistant(ln, pj_cstr(&text), cx_phase(pj_str(item, "phase")), CX_I, ptype, id);
+		cx_assistant(ln, pj_cstr(&text), text.len, cx_phase(pj_str(item, "phase")), CX_I, ptype, id);
 	} else if (!strcmp(t, "Reasoning")) {
 		cx_reasoning(ln, item, "summary_text", "raw_content", CX_I, ptype);
 	} else if (!strcmp(t, "CommandExecution")) {
@@ -1320,17 +1364,17 @@ static void cx_event_msg(const struct cx_line *ln, struct json_object *p)
 			   cx_injected(pj_cstr(&text));
 		if (!inj)
 			st->has_e_user = true;
-		cx_user_emit(ln, pj_cstr(&text), inj, CX_E, ptype.p, NULL);
+		cx_user_emit(ln, pj_cstr(&text), text.len, inj, CX_E, ptype.p, NULL);
 	} else if (!strcmp(t, "agent_message")) {
 		cx_content_text(cx_get(p, "message"), &text);
-		cx_assistant(ln, pj_cstr(&text), cx_phase(pj_str(p, "phase")), CX_E, ptype.p, NULL);
+		cx_assistant(ln, pj_cstr(&text), text.len, cx_phase(pj_str(p, "phase")), CX_E, ptype.p, NULL);
 	} else if (!strcmp(t, "agent_reasoning")) {
 		struct json_object *part = cx_get(p, "text");
 		cx_thinking(ln, &part, 1, CX_E, ptype.p, NULL);
 	} else if (!strcmp(t, "task_complete")) {
 		cx_content_text(cx_get(p, "last_agent_message"), &text);
 		if (text.len)
-			cx_assistant(ln, text.p, "final", CX_T, ptype.p, NULL);
+			cx_assistant(ln, text.p, text.len, "final", CX_T, ptype.p, NULL);
 		else
 			st->host->count(st->ctx, t);
 	} else if (!strcmp(t, "task_started")) {
@@ -1450,6 +1494,7 @@ static void cx_compacted(const struct cx_line *ln, struct json_object *p)
 	struct pj_buf text = {0};
 	cx_content_text(cx_get(p, "message"), &text);
 	ev.content = pj_cstr(&text);
+	ev.content_len = text.len;
 	ev.flags = KATO_EVENT_INJECTED;
 	ev.provider_event_type = "compacted";
 	cx_emit(ln, &ev, "compaction", 0);
@@ -1692,7 +1737,10 @@ static void cx_load(struct cx_state *st, const void *blob, size_t len)
 	if (h && pj_str(h, "id") && pj_str(h, "text")) {
 		st->held.on = true;
 		st->held.id = cx_dup(pj_str(h, "id"));
-		st->held.text = cx_dup(pj_str(h, "text"));
+		size_t tn;
+		const char *t = pj_strn(h, "text", &tn);
+		st->held.text = cx_dupn(t, tn);
+		st->held.text_len = tn;
 		st->held.ts = cx_dup(pj_str(h, "ts"));
 		st->held.turn = cx_dup(pj_str(h, "turn"));
 		st->held.pid = cx_dup(pj_str(h, "pid"));
@@ -1832,7 +1880,7 @@ static int cx_save_state(void *state, const void **blob, size_t *blob_len)
 	if (st->held.on) {
 		struct json_object *h = json_object_new_object();
 		json_object_object_add(h, "id", json_object_new_string(st->held.id));
-		json_object_object_add(h, "text", json_object_new_string(st->held.text));
+		json_object_object_add(h, "text", json_object_new_string_len(st->held.text, (int)st->held.text_len));
 		if (st->held.ts)
 			json_object_object_add(h, "ts", json_object_new_string(st->held.ts));
 		if (st->held.turn)

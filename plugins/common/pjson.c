@@ -14,6 +14,24 @@ const char *pj_str(struct json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
+const char *pj_sval(struct json_object *v, size_t *len)
+{
+	if (!v || !json_object_is_type(v, json_type_string)) {
+		*len = 0;
+		return NULL;
+	}
+	*len = (size_t)json_object_get_string_len(v);
+	return json_object_get_string(v);
+}
+
+const char *pj_strn(struct json_object *obj, const char *key, size_t *len)
+{
+	struct json_object *v = NULL;
+	if (!obj || !json_object_is_type(obj, json_type_object) || !json_object_object_get_ex(obj, key, &v))
+		v = NULL;
+	return pj_sval(v, len);
+}
+
 static struct json_object *member(struct json_object *obj, const char *key, enum json_type t)
 {
 	struct json_object *v;
@@ -81,6 +99,20 @@ struct json_object *pj_parse(const char *s, size_t n)
 	}
 	json_tokener_free(tok);
 	return v;
+}
+
+const char *pj_find(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	if (!k)
+		return s;
+	const char *end = s + n, *p = s;
+	while ((size_t)(end - p) >= k && (p = memchr(p, needle[0], (size_t)(end - p) - k + 1))) {
+		if (!memcmp(p, needle, k))
+			return p;
+		p++;
+	}
+	return NULL;
 }
 
 uint64_t pj_hash64(const void *p, size_t n)

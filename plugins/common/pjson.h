@@ -10,6 +10,12 @@
 
 /* Member accessors: NULL / fallback when absent or of another type. */
 const char *pj_str(struct json_object *obj, const char *key);
+/* Member `key` as a string and its byte length in *len (which counts a
+ * NUL written as \u0000; 0 when absent); NULL when absent or no string. */
+const char *pj_strn(struct json_object *obj, const char *key, size_t *len);
+/* v itself as a string with its byte length; NULL (and *len 0) when v is
+ * not a string. */
+const char *pj_sval(struct json_object *v, size_t *len);
 struct json_object *pj_obj(struct json_object *obj, const char *key);
 struct json_object *pj_arr(struct json_object *obj, const char *key);
 bool pj_bool(struct json_object *obj, const char *key, bool fallback);
@@ -20,6 +26,9 @@ const char *pj_text(struct json_object *v);
 /* Parse one line or document; NULL unless it is exactly one JSON value.
  * Nesting up to 256 levels. Caller owns the result. */
 struct json_object *pj_parse(const char *s, size_t n);
+
+/* First occurrence of the NUL-terminated needle in s[0..n), or NULL. */
+const char *pj_find(const char *s, size_t n, const char *needle);
 
 /* FNV-1a 64 of bytes, for stable ids of records that carry none. */
 uint64_t pj_hash64(const void *p, size_t n);

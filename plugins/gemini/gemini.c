@@ -95,6 +95,22 @@ static bool gm_set(char **dst, const char *v)
 	return true;
 }
 
+/* gm_fnv of a buffer's bytes, NULs included (equal to gm_fnv for
+ * NUL-free text, so saved hashes stay valid). */
+static uint64_t gm_fnvb(uint64_t h, const struct pj_buf *b)
+{
+	if (!b->p) {
+		h ^= 0xff;
+		return h * 0x100000001b3ull;
+	}
+	for (size_t i = 0; i < b->len; i++) {
+		h ^= (unsigned char)b->p[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= 0xfe;
+	return h * 0x100000001b3ull;
+}
+
 static uint64_t gm_fnv(uint64_t h, const char *s)
 {
 	if (!s) {
@@ -143,14 +159,15 @@ static int32_t gm_u8(const unsigned char *s, size_t n, size_t *len)
 	return cp;
 }
 
-/* Append s[0..n) to b, replacing invalid UTF-8 and NUL with U+FFFD. */
+/* Append s[0..n) to b, replacing invalid UTF-8 with U+FFFD. A NUL is
+ * kept: text is stored exactly (only Markdown shows it as U+FFFD). */
 static void gm_put(struct pj_buf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run = 0, l;
 	while (i < n) {
 		int32_t c = gm_u8(u + i, n - i, &l);
-		if (c > 0) {
+		if (c >= 0) {
 			i += l;
 			continue;
 		}
@@ -193,11 +210,12 @@ static void gm_put_trunc100(struct pj_buf *out, const char *s)
 static bool gm_member(struct json_object *o, const char *key, struct pj_buf *out)
 {
 	pj_reset(out);
-	const char *s = pj_str(o, key);
+	size_t n;
+	const char *s = pj_strn(o, key, &n);
 	if (!s)
 		return false;
 	size_t a, e;
-	pj_trim_bounds(s, strlen(s), &a, &e);
+	pj_trim_bounds(s, n, &a, &e);
 	gm_put(out, s + a, e - a);
 	return out->len > 0;
 }
@@ -217,7 +235,7 @@ static void gm_extract(struct json_object *v, bool fnresp, struct pj_buf *out)
 	if (json_object_is_type(v, json_type_string)) {
 		const char *s = json_object_get_string(v);
 		size_t a, e;
-		pj_trim_bounds(s, strlen(s), &a, &e);
+		pj_trim_bounds(s, (size_t)json_object_get_string_len(v), &a, &e);
 		gm_put(out, s + a, e - a);
 		return;
 	}
@@ -260,9 +278,10 @@ static void gm_extract(struct json_object *v, bool fnresp, struct pj_buf *out)
 			return;
 	}
 	if (fnresp) {
-		const char *s = pj_str(pj_obj(pj_obj(v, "functionResponse"), "response"), "output");
-		if (s && *s)
-			gm_puts(out, s);
+		size_t n;
+		const char *s = pj_strn(pj_obj(pj_obj(v, "functionResponse"), "response"), "output", &n);
+		if (s && n)
+			gm_put(out, s, n);
 	}
 }
 
@@ -728,7 +747,7 @@ static void gm_tool_result(struct json_object *tc, struct pj_buf *out)
 	if (out->len)
 		return;
 	if (res && json_object_is_type(res, json_type_string)) {
-		gm_puts(out, json_object_get_string(res));
+		gm_put(out, json_object_get_string(res), (size_t)json_object_get_string_len(res));
 		return;
 	}
 	gm_extract(res, true, out);
@@ -740,11 +759,12 @@ static void gm_tool_result(struct json_object *tc, struct pj_buf *out)
 			struct json_object *r = pj_obj(pj_obj(json_object_array_get_idx(res, i),
 							      "functionResponse"),
 						       "response");
-			const char *e = pj_str(r, "error");
-			if (e && *e) {
+			size_t en;
+			const char *e = pj_strn(r, "error", &en);
+			if (e && en) {
 				if (out->len)
 					pj_adds(out, "\n\n");
-				gm_puts(out, e);
+				gm_put(out, e, en);
 			}
 		}
 		if (out->len)
@@ -960,13 +980,13 @@ static uint64_t gm_out_hash(const struct gm_msgev *m, const struct gm_out *o)
 	h = gm_fnv(h, gm_opt(&m->ts));
 	h = gm_fnv(h, gm_opt(&m->turn));
 	h = gm_fnv(h, gm_opt(&m->pid));
-	h = gm_fnv(h, gm_opt(&o->content));
+	h = gm_fnvb(h, &o->content);
 	h = gm_fnv(h, gm_opt(&o->model));
 	h = gm_fnv(h, gm_opt(&o->tcid));
 	h = gm_fnv(h, gm_opt(&o->name));
-	h = gm_fnv(h, gm_opt(&o->desc));
+	h = gm_fnvb(h, &o->desc);
 	h = gm_fnv(h, gm_opt(&o->input));
-	h = gm_fnv(h, gm_opt(&o->result));
+	h = gm_fnvb(h, &o->result);
 	h = gm_fnv(h, o->subtype);
 	return h;
 }
@@ -993,6 +1013,9 @@ static void gm_emit_out(struct gm_state *st, const struct gm_msgev *m, const str
 		.result = gm_opt(&o->result),
 		.subtype = o->subtype,
 		.level = o->level,
+		.content_len = o->content.len,
+		.result_len = o->result.len,
+		.description_len = o->desc.len,
 	};
 	gm_announce(st);
 	st->host->emit(st->ctx, &ev);
