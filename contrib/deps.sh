@@ -1,8 +1,11 @@
 #!/bin/sh
 # Install what building and testing kato needs on Debian 12 / Ubuntu 22.04+
 # (jq and zstd are used by the integration tests only).
-# Run as root (or with sudo).
+# Run it as root, or as a user who may use sudo (it asks for it).
 set -e
+if [ "$(id -u)" -ne 0 ]; then
+	exec sudo "$0" "$@"
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
