@@ -158,6 +158,21 @@ static void notify(const char *msg)
 	close(fd);
 }
 
+/* SIGTERM or SIGINT while a file is being read (signals are unblocked
+ * only then: one huge line can take seconds to parse). Nothing is lost by
+ * stopping here: the batch being read is not committed and is read again
+ * at the next start, as after a crash. */
+static void stop_now(int sig)
+{
+	static const char msg[] = "katod: stopping at once (the file being read is read again at the next start)\n";
+	(void)sig;
+	ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+	(void)w;
+	_exit(0);
+}
+
+static sigset_t stop_signals; /* SIGTERM, SIGINT */
+
 /* Take the signals that arrived: SIGTERM/SIGINT stop, SIGHUP asks for a
  * reload (done by the main loop). Called by the loop, and between files
  * and read slices while scanning, so a long backfill stops in time. */
@@ -234,7 +249,12 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 	d->in.live_after_ms = d->roots[root].since_ms - LIVE_SLACK_MS;
 	d->in.history = d->backfilling && is_history(d, path, root);
 	int rc;
-	while ((rc = ingest_file(&d->in, p, path, flags)) == INGEST_MORE) {
+	for (;;) {
+		sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
+		rc = ingest_file(&d->in, p, path, flags);
+		sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+		if (rc != INGEST_MORE)
+			break;
 		if (!d->backfilling) {
 			list_put(&d->pending, &d->npending, path, root, now_ms(), flags & INGEST_TAIL);
 			return;
@@ -737,6 +757,13 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* taken through the signalfd, but at once while a file is read */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	struct sigaction sa = {.sa_handler = stop_now};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	d.sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	d.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	int ep = epoll_create1(EPOLL_CLOEXEC);

@@ -91,6 +91,19 @@ check "... and it was taken before the backfill ended" bash -c \
 	"grep -E 'stopping|backfill done' '$T/big.log' | head -1 | grep -q stopping"
 rm -rf "$P/-p-big"
 
+# ---- SIGTERM while one 200 MB line is being parsed
+mkdir -p "$P/-p-huge"
+{ printf '{"type":"user","uuid":"h1","parentUuid":null,"isSidechain":false,"sessionId":"huge-1","timestamp":"%s","message":{"role":"user","content":"' "$(iso 1600000000)"
+  head -c 200000000 /dev/zero | tr '\0' y
+  printf '"}}\n'; } >"$P/-p-huge/huge-1.jsonl"
+"$KATOD" --foreground --verbose >"$T/huge.log" 2>&1 &
+KATOD_PID=$!
+wait_for "backfill started" grep -q "starting" "$T/huge.log"
+sleep 0.7
+s=$(secs_to_exit)
+check "SIGTERM while a 200 MB line is parsed: exit in ${s}s" under_a_second "$s"
+rm -rf "$P/-p-huge"
+
 # ---- a root added by SIGHUP: its files are read without another event
 R2="$T/more-claude"
 mkdir -p "$R2/-p-r2"
