@@ -466,7 +466,7 @@ static long katod_pid(void)
 	char *path = paths_join(dir, "katod.lock");
 	free(dir);
 	long pid = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	free(path);
 	if (fd < 0)
 		return 0;
