@@ -1,17 +1,32 @@
 #include "pjson.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A string value decoded by pj_parse_big rather than by json-c. It hangs
+ * on the json-c string that holds its placeholder, as the userdata of that
+ * string's serializer, so json-c frees it with the string. */
+struct pj_big {
+	uint32_t magic;
+	size_t len;
+	char p[]; /* len bytes, then a NUL */
+};
+#define PJ_BIG_MAGIC 0x6b617462u
+
+/* The huge text behind string v, or NULL for an ordinary string. */
+static const struct pj_big *big_of(struct json_object *v)
+{
+	const struct pj_big *b = json_object_get_userdata(v);
+	return b && b->magic == PJ_BIG_MAGIC ? b : NULL;
+}
+
 const char *pj_str(struct json_object *obj, const char *key)
 {
-	struct json_object *v;
-	if (!obj || !json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+	size_t len;
+	return pj_strn(obj, key, &len);
 }
 
 const char *pj_sval(struct json_object *v, size_t *len)
@@ -19,6 +34,11 @@ const char *pj_sval(struct json_object *v, size_t *len)
 	if (!v || !json_object_is_type(v, json_type_string)) {
 		*len = 0;
 		return NULL;
+	}
+	const struct pj_big *b = big_of(v);
+	if (b) {
+		*len = b->len;
+		return b->p;
 	}
 	*len = (size_t)json_object_get_string_len(v);
 	return json_object_get_string(v);
@@ -99,6 +119,286 @@ struct json_object *pj_parse(const char *s, size_t n)
 	}
 	json_tokener_free(tok);
 	return v;
+}
+
+/* Characters that may stand between the string literals of a JSON text
+ * (structure, numbers, true/false/null and json-c's NaN/Infinity). Any
+ * other (json-c's comments and single quotes, a NUL) sends a line to the
+ * plain parser, so that the scan in pj_parse_big sees literals exactly
+ * where json-c does. */
+static bool plain_between(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '}' || c == '[' ||
+	       c == ']' || c == ',' || c == ':' || c == '+' || c == '-' || c == '.' ||
+	       (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The closing quote of the literal opening at s[i] in s[0..n): 0 and *end,
+ * or -1 when it is not closed. */
+static int lit_end(const char *s, size_t n, size_t i, size_t *end)
+{
+	const char *p = s + i + 1, *e = s + n;
+	const char *q;
+	while ((q = memchr(p, '"', (size_t)(e - p)))) {
+		size_t bs = 0;
+		while (q - bs > s + i + 1 && q[-1 - (ptrdiff_t)bs] == '\\')
+			bs++;
+		if (bs % 2 == 0) {
+			*end = (size_t)(q - s);
+			return 0;
+		}
+		p = q + 1;
+	}
+	return -1;
+}
+
+static int hex4(const char *s, uint32_t *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		*v = *v << 4 | (uint32_t)d;
+	}
+	return 0;
+}
+
+/* Decode the body s[0..n) of a JSON string literal into a new pj_big;
+ * NULL for anything json-c might read otherwise than plain JSON does (a
+ * raw control byte, a bad escape, a lone surrogate): the caller then
+ * leaves the line to json-c. */
+static struct pj_big *lit_decode(const char *s, size_t n)
+{
+	struct pj_big *b = malloc(sizeof *b + n + 1);
+	if (!b)
+		return NULL;
+	b->magic = PJ_BIG_MAGIC;
+	size_t w = 0, i = 0;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c != '\\') {
+			if (c < 0x20)
+				goto bad;
+			b->p[w++] = (char)c;
+			i++;
+			continue;
+		}
+		if (i + 1 >= n)
+			goto bad;
+		char e = s[i + 1];
+		i += 2;
+		switch (e) {
+		case '"': b->p[w++] = '"'; continue;
+		case '\\': b->p[w++] = '\\'; continue;
+		case '/': b->p[w++] = '/'; continue;
+		case 'b': b->p[w++] = '\b'; continue;
+		case 'f': b->p[w++] = '\f'; continue;
+		case 'n': b->p[w++] = '\n'; continue;
+		case 'r': b->p[w++] = '\r'; continue;
+		case 't': b->p[w++] = '\t'; continue;
+		case 'u': break;
+		default: goto bad;
+		}
+		uint32_t cp, lo;
+		if (i + 4 > n || hex4(s + i, &cp) < 0)
+			goto bad;
+		i += 4;
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			goto bad;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (i + 6 > n || s[i] != '\\' || s[i + 1] != 'u' || hex4(s + i + 2, &lo) < 0 ||
+			    lo < 0xdc00 || lo > 0xdfff)
+				goto bad;
+			i += 6;
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		}
+		if (cp < 0x80) {
+			b->p[w++] = (char)cp;
+		} else if (cp < 0x800) {
+			b->p[w++] = (char)(0xc0 | cp >> 6);
+			b->p[w++] = (char)(0x80 | (cp & 0x3f));
+		} else if (cp < 0x10000) {
+			b->p[w++] = (char)(0xe0 | cp >> 12);
+			b->p[w++] = (char)(0x80 | (cp >> 6 & 0x3f));
+			b->p[w++] = (char)(0x80 | (cp & 0x3f));
+		} else {
+			b->p[w++] = (char)(0xf0 | cp >> 18);
+			b->p[w++] = (char)(0x80 | (cp >> 12 & 0x3f));
+			b->p[w++] = (char)(0x80 | (cp >> 6 & 0x3f));
+			b->p[w++] = (char)(0x80 | (cp & 0x3f));
+		}
+	}
+	b->len = w;
+	b->p[w] = '\0';
+	if (w + 4096 < n) {
+		struct pj_big *t = realloc(b, sizeof *b + w + 1);
+		if (t)
+			b = t;
+	}
+	return b;
+bad:
+	free(b);
+	return NULL;
+}
+
+/* Escaping a huge text goes through json-c in slices of this size, so
+ * the result is json-c's own, byte for byte. */
+#define PJ_ESC_SLICE ((size_t)64 << 10)
+
+/* json-c serializer of a string holding a pj_big. */
+static int big_to_json(struct json_object *v, struct printbuf *pb, int level, int flags)
+{
+	(void)level;
+	const struct pj_big *b = big_of(v);
+	if (!b)
+		return -1;
+	printbuf_memappend(pb, "\"", 1);
+	for (size_t off = 0; off < b->len; off += PJ_ESC_SLICE) {
+		size_t k = b->len - off < PJ_ESC_SLICE ? b->len - off : PJ_ESC_SLICE;
+		struct json_object *t = json_object_new_string_len(b->p + off, (int)k);
+		if (!t)
+			return -1;
+		const char *e = json_object_to_json_string_ext(t, flags);
+		size_t en = e ? strlen(e) : 0;
+		if (en >= 2)
+			printbuf_memappend(pb, e + 1, (int)(en - 2));
+		json_object_put(t);
+		if (en < 2)
+			return -1;
+	}
+	printbuf_memappend(pb, "\"", 1);
+	return 0;
+}
+
+static void big_free(struct json_object *v, void *ud)
+{
+	(void)v;
+	free(ud);
+}
+
+/* Hang bigs[i] on the placeholder string for i in tree v (taking it out
+ * of bigs). Every string value that starts with a NUL is a placeholder:
+ * pj_parse_big sends lines with any other such value to json-c. */
+static void big_attach(struct json_object *v, struct pj_big **bigs, size_t nb)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_string: {
+		const char *s = json_object_get_string(v);
+		size_t len = (size_t)json_object_get_string_len(v), i = 0;
+		if (len < 7 || s[0] || memcmp(s + 1, "kato:", 5))
+			return;
+		for (size_t k = 6; k < len && s[k] >= '0' && s[k] <= '9'; k++)
+			i = i * 10 + (size_t)(s[k] - '0');
+		if (i < nb && bigs[i]) {
+			json_object_set_serializer(v, big_to_json, bigs[i], big_free);
+			bigs[i] = NULL;
+		}
+		break;
+	}
+	case json_type_array:
+		for (size_t i = 0, n = json_object_array_length(v); i < n; i++)
+			big_attach(json_object_array_get_idx(v, i), bigs, nb);
+		break;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val)
+		{
+			(void)key;
+			big_attach(val, bigs, nb);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+struct json_object *pj_parse_big(const char *s, size_t n, size_t min_line, size_t min_str)
+{
+	if (n < min_line || n > INT_MAX - 1)
+		return pj_parse(s, n);
+	struct pj_big **bigs = NULL;
+	size_t *from = NULL, *to = NULL, nb = 0, kept = n;
+	bool plain = false;
+	for (size_t i = 0; i < n && !plain;) {
+		if (s[i] != '"') {
+			plain = !plain_between((unsigned char)s[i]);
+			i++;
+			continue;
+		}
+		size_t end, k;
+		if (lit_end(s, n, i, &end) < 0) {
+			plain = true;
+			break;
+		}
+		size_t len = end - i - 1;
+		for (k = end + 1; k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n'); k++)
+			;
+		bool value = k >= n || s[k] != ':';
+		if (value && len >= min_str) {
+			struct pj_big *b = lit_decode(s + i + 1, len);
+			if (!b) {
+				plain = true;
+				break;
+			}
+			if (!(nb & (nb - 1))) {
+				size_t cap = nb ? 2 * nb : 1;
+				void *p1 = realloc(bigs, cap * sizeof *bigs), *p2 = NULL, *p3 = NULL;
+				if (p1)
+					bigs = p1;
+				if (p1 && (p2 = realloc(from, cap * sizeof *from)))
+					from = p2;
+				if (p2 && (p3 = realloc(to, cap * sizeof *to)))
+					to = p3;
+				if (!p3) {
+					free(b);
+					plain = true;
+					break;
+				}
+			}
+			bigs[nb] = b;
+			from[nb] = i;
+			to[nb++] = end + 1;
+			kept -= len + 2;
+		} else if (value && len && (s[i + 1] == '\0' || (len >= 6 && !memcmp(s + i + 1, "\\u0000", 6)))) {
+			plain = true; /* could pass for a placeholder */
+		}
+		i = end + 1;
+	}
+	struct json_object *v = NULL;
+	char *small = NULL;
+	if (!plain && nb)
+		small = malloc(kept + nb * 32 + 1);
+	if (small) {
+		size_t w = 0, r = 0;
+		for (size_t j = 0; j < nb; j++) {
+			memcpy(small + w, s + r, from[j] - r);
+			w += from[j] - r;
+			w += (size_t)sprintf(small + w, "\"\\u0000kato:%zu\"", j);
+			r = to[j];
+		}
+		memcpy(small + w, s + r, n - r);
+		w += n - r;
+		small[w] = '\0';
+		v = pj_parse(small, w);
+		free(small);
+		if (v)
+			big_attach(v, bigs, nb);
+	}
+	for (size_t j = 0; j < nb; j++)
+		free(bigs[j]);
+	free(bigs);
+	free(from);
+	free(to);
+	if (!small)
+		return pj_parse(s, n);
+	return v;
+}
+
+struct json_object *pj_parse_line(const char *s, size_t n)
+{
+	return pj_parse_big(s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
 }
 
 const char *pj_find(const char *s, size_t n, const char *needle)

@@ -27,6 +27,22 @@ const char *pj_text(struct json_object *v);
  * Nesting up to 256 levels. Caller owns the result. */
 struct json_object *pj_parse(const char *s, size_t n);
 
+/* A record line at least PJ_HUGE_LINE long has its string values of at
+ * least PJ_HUGE_STR raw bytes decoded by pjson, once, into their own
+ * buffer, instead of by json-c (whose tokener buffer and string object
+ * would hold two more copies of the text besides the line: SPEC 8). */
+#define PJ_HUGE_LINE ((size_t)8 << 20)
+#define PJ_HUGE_STR ((size_t)1 << 20)
+/* pj_parse for a record line, accepting and rejecting exactly what it
+ * does. A huge string value (above) is held by a json-c string whose own
+ * text is a placeholder ("", then more after a NUL): read strings with
+ * pj_sval / pj_strn / pj_str and serialise with pj_text or json-c's
+ * to_json_string, which all see the real text. The text lives as long as
+ * the string object. Caller owns the result. */
+struct json_object *pj_parse_line(const char *s, size_t n);
+/* pj_parse_line with its two thresholds as parameters (for tests). */
+struct json_object *pj_parse_big(const char *s, size_t n, size_t min_line, size_t min_str);
+
 /* First occurrence of the NUL-terminated needle in s[0..n), or NULL. */
 const char *pj_find(const char *s, size_t n, const char *needle);
 
