@@ -262,12 +262,14 @@ static void cl_strip_tags(struct pj_buf *out, const char *s, size_t n)
 	pj_add(out, p, (size_t)(end - p));
 }
 
-/* The reference's cleaning of s[0..n): ANSI, tag blocks, JS trim.
- * Result in *out (reset first). A stage with nothing to remove makes no
- * copy: a huge text is copied once. */
-static void cl_clean(struct pj_buf *out, const char *s, size_t n)
+/* The reference's cleaning of s[0..n) (NUL-terminated there): ANSI, tag
+ * blocks, JS trim. The result is [*rp, *rp + *rn), NUL-terminated after:
+ * a view into s when nothing but leading space goes, else a copy in *out
+ * (reset first). A huge text is then held once, by the parsed line. */
+static void cl_clean_view(struct pj_buf *out, const char *s, size_t n, const char **rp, size_t *rn)
 {
 	struct pj_buf a = {0}, b = {0};
+	const char *s0 = s;
 	pj_reset(out);
 	if (memchr(s, '\x1b', n)) {
 		cl_strip_ansi(&a, s, n);
@@ -285,9 +287,26 @@ static void cl_clean(struct pj_buf *out, const char *s, size_t n)
 	}
 	size_t from, to;
 	pj_trim_bounds(s, n, &from, &to);
-	pj_add(out, s + from, to - from);
+	if (s == s0 && to == n) {
+		*rp = s + from;
+		*rn = to - from;
+	} else {
+		pj_add(out, s + from, to - from);
+		*rp = pj_cstr(out);
+		*rn = out->len;
+	}
 	pj_free(&a);
 	pj_free(&b);
+}
+
+/* cl_clean_view, always into *out. */
+static void cl_clean(struct pj_buf *out, const char *s, size_t n)
+{
+	const char *p;
+	size_t k;
+	cl_clean_view(out, s, n, &p, &k);
+	if (p != out->p)
+		pj_add(out, p, k);
 }
 
 /* Is this (cleaned) user text something Claude Code wrote rather than
@@ -308,24 +327,28 @@ static bool cl_injected_text(const char *s)
 }
 
 /* extractText for user content (string or text blocks), joined with
- * "\n\n" into *out. *injected is set when any piece looks injected;
- * image and unknown parts are counted. */
+ * "\n\n", as [*tp, *tp + *tn): a view into content for one piece with
+ * nothing to clean (see cl_clean_view), else in *out. *injected is set
+ * when any piece looks injected; image and unknown parts are counted. */
 static void cl_user_text(struct cl_state *st, struct json_object *content, struct pj_buf *out,
-			 bool *injected)
+			 const char **tp, size_t *tn, bool *injected)
 {
 	struct pj_buf piece = {0};
 	pj_reset(out);
+	*tp = "";
+	*tn = 0;
 	*injected = false;
 	size_t n;
 	const char *s = pj_sval(content, &n);
 	if (s) {
-		cl_clean(out, s, n);
-		*injected = cl_injected_text(pj_cstr(out));
+		cl_clean_view(out, s, n, tp, tn);
+		*injected = cl_injected_text(*tp);
 		return;
 	}
 	if (!json_object_is_type(content, json_type_array))
 		return;
 	n = json_object_array_length(content);
+	size_t pieces = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *blk = json_object_array_get_idx(content, i);
 		const char *t = pj_str(blk, "type");
@@ -334,18 +357,33 @@ static void cl_user_text(struct cl_state *st, struct json_object *content, struc
 			continue;
 		}
 		if (!strcmp(t, "text")) {
-			size_t tn;
-			const char *txt = pj_strn(blk, "text", &tn);
+			size_t tl, pn;
+			const char *txt = pj_strn(blk, "text", &tl), *pp;
 			if (!txt)
 				continue;
-			cl_clean(&piece, txt, tn);
-			if (!piece.len)
+			cl_clean_view(&piece, txt, tl, &pp, &pn);
+			if (!pn)
 				continue;
-			if (cl_injected_text(pj_cstr(&piece)))
+			if (cl_injected_text(pp))
 				*injected = true;
-			if (out->len)
-				pj_adds(out, "\n\n");
-			pj_add(out, piece.p, piece.len);
+			if (!pieces++) {
+				/* the first piece stays where it is (a cleaned copy
+				 * moves to out) */
+				if (pp == piece.p) {
+					struct pj_buf tmp = *out;
+					*out = piece;
+					piece = tmp;
+				}
+				*tp = pp;
+				*tn = pn;
+				continue;
+			}
+			if (*tp != out->p)
+				pj_add(out, *tp, *tn);
+			pj_adds(out, "\n\n");
+			pj_add(out, pp, pn);
+			*tp = out->p;
+			*tn = out->len;
 		} else if (!strcmp(t, "image")) {
 			st->host->count(st->ctx, "image");
 		} else if (strcmp(t, "tool_result") != 0) {
@@ -363,7 +401,9 @@ static void cl_js_string(struct pj_buf *out, struct json_object *v)
 	if (!v) {
 		pj_adds(out, "null");
 	} else if (json_object_is_type(v, json_type_string)) {
-		pj_add(out, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		size_t n;
+		const char *s = pj_sval(v, &n);
+		pj_add(out, s, n);
 	} else if (json_object_is_type(v, json_type_array)) {
 		size_t n = json_object_array_length(v);
 		for (size_t i = 0; i < n; i++) {
@@ -512,31 +552,54 @@ static bool cl_seen(struct cl_state *st, const char *mid, const char *tag, const
 /* ------------------------------------------------------------------ */
 /* user lines                                                           */
 
-/* tool_result content as the reference flattens it into out. */
-static void cl_result_text(struct pj_buf *out, struct json_object *content)
+/* tool_result content as the reference flattens it, as [*rp, *rp + *rn):
+ * a view into content for one text with no ANSI sequence in it, else in
+ * *out (reset first). */
+static void cl_result_text(struct pj_buf *out, struct json_object *content, const char **rp, size_t *rn)
 {
 	pj_reset(out);
-	size_t tn;
+	*rp = "";
+	*rn = 0;
+	size_t tn, n = 0, texts = 0;
 	const char *s = pj_sval(content, &tn);
-	if (s) {
-		cl_strip_ansi(out, s, tn);
+	if (s && !memchr(s, '\x1b', tn)) {
+		*rp = s;
+		*rn = tn;
 		return;
 	}
-	if (!json_object_is_type(content, json_type_array))
+	if (s) {
+		cl_strip_ansi(out, s, tn);
+		*rp = pj_cstr(out);
+		*rn = out->len;
 		return;
-	size_t n = json_object_array_length(content);
-	bool first = true;
+	}
+	if (json_object_is_type(content, json_type_array))
+		n = json_object_array_length(content);
 	for (size_t i = 0; i < n; i++) {
+		struct json_object *it = json_object_array_get_idx(content, i);
+		const char *t = pj_str(it, "type");
+		const char *txt = pj_strn(it, "text", &tn);
+		if (t && !strcmp(t, "text") && txt)
+			texts++;
+	}
+	for (size_t i = 0, first = 1; i < n; i++) {
 		struct json_object *it = json_object_array_get_idx(content, i);
 		const char *t = pj_str(it, "type");
 		const char *txt = pj_strn(it, "text", &tn);
 		if (!t || strcmp(t, "text") != 0 || !txt)
 			continue;
+		if (texts == 1 && !memchr(txt, '\x1b', tn)) {
+			*rp = txt;
+			*rn = tn;
+			return;
+		}
 		if (!first)
 			pj_adds(out, "\n");
-		first = false;
+		first = 0;
 		cl_strip_ansi(out, txt, tn);
 	}
+	*rp = pj_cstr(out);
+	*rn = out->len;
 }
 
 /* AskUserQuestion answers in toolUseResult -> accepted decisions. */
@@ -630,30 +693,33 @@ static void cl_user(struct cl_line *ln, struct json_object *msg)
 	struct cl_state *st = ln->st;
 	struct json_object *content = cl_get(msg, "content");
 	struct pj_buf text = {0};
+	const char *tp;
+	size_t tn;
 	bool injected;
-	cl_user_text(st, content, &text, &injected);
-	cl_drop_texts(msg, &content);
+	cl_user_text(st, content, &text, &tp, &tn, &injected);
+	if (tn && tp == text.p)
+		cl_drop_texts(msg, &content); /* copied: hold a huge text once */
 
 	if (pj_bool(ln->o, "isCompactSummary", false)) {
-		if (text.len) {
+		if (tn) {
 			struct kato_event ev = {0};
 			ev.flags = KATO_EVENT_INJECTED;
-			ev.content = pj_cstr(&text);
-			ev.content_len = text.len;
+			ev.content = tp;
+			ev.content_len = tn;
 			ev.trigger = st->pending_summary ? st->pending_trigger : NULL;
 			cl_emit(ln, &ev, "compaction", 0);
 		}
 		st->pending_summary = false;
 		free(st->pending_trigger);
 		st->pending_trigger = NULL;
-	} else if (text.len) {
+	} else if (tn) {
 		struct kato_event ev = {0};
 		if (injected || pj_bool(ln->o, "isMeta", false))
 			ev.flags = KATO_EVENT_INJECTED;
 		else if (!(ln->flags & KATO_EVENT_SIDECHAIN))
 			ev.flags = KATO_EVENT_HUMAN;
-		ev.content = pj_cstr(&text);
-		ev.content_len = text.len;
+		ev.content = tp;
+		ev.content_len = tn;
 		cl_emit(ln, &ev, "message.user", 0);
 	}
 
@@ -671,14 +737,17 @@ static void cl_user(struct cl_line *ln, struct json_object *msg)
 		pj_reset(&callid);
 		if (tid && !json_object_is_type(tid, json_type_null))
 			cl_js_string(&callid, tid);
-		cl_result_text(&result, cl_get(blk, "content"));
-		json_object_object_del(blk, "content"); /* copied: free a huge one now */
+		const char *rp;
+		size_t rn;
+		cl_result_text(&result, cl_get(blk, "content"), &rp, &rn);
+		if (rn && rp == result.p)
+			json_object_object_del(blk, "content"); /* copied: free a huge one now */
 		struct kato_event ev = {0};
 		if (pj_bool(blk, "is_error", false))
 			ev.flags = KATO_EVENT_ERROR;
 		ev.tool_call_id = pj_cstr(&callid);
-		ev.result = pj_cstr(&result);
-		ev.result_len = result.len;
+		ev.result = rp;
+		ev.result_len = rn;
 		cl_emit(ln, &ev, "tool.result", i);
 		cl_event_id(&id, ln, "tool.result", i);
 		json_object_array_add(basis, json_object_new_string(pj_cstr(&id)));
@@ -939,8 +1008,9 @@ static void cl_error_text(struct pj_buf *out, struct json_object *o, const char 
 	pj_reset(out);
 	pj_adds(out, what);
 	if (json_object_is_type(err, json_type_string)) {
+		size_t n;
 		pj_adds(out, ": ");
-		pj_adds(out, json_object_get_string(err));
+		pj_adds(out, pj_sval(err, &n));
 		return;
 	}
 	int64_t status = pj_int(err, "status", 0);
@@ -995,8 +1065,13 @@ static void cl_system(struct cl_line *ln)
 	const char *c = pj_strn(ln->o, "content", &cn);
 	if (c)
 		cl_clean(&text, c, cn);
-	if (!text.len)
-		cl_user_text(st, cl_get(pj_obj(ln->o, "message"), "content"), &text, &injected);
+	if (!text.len) {
+		const char *tp;
+		size_t tn;
+		cl_user_text(st, cl_get(pj_obj(ln->o, "message"), "content"), &text, &tp, &tn, &injected);
+		if (tp != text.p)
+			pj_add(&text, tp, tn);
+	}
 	if (!text.len && sub && !strcmp(sub, "api_error"))
 		cl_error_text(&text, ln->o, "API error");
 	else if (!text.len && sub && !strcmp(sub, "error") && cl_get(ln->o, "error"))
@@ -1153,7 +1228,7 @@ static void cl_count_type(struct cl_state *st, const char *type)
 static int cl_parse_line(void *state, const char *line, size_t len)
 {
 	struct cl_state *st = state;
-	struct json_object *o = pj_parse(line, len);
+	struct json_object *o = pj_parse_line(line, len);
 	if (!o)
 		return 1;
 	const char *type = pj_str(o, "type");
