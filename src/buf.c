@@ -49,8 +49,23 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-void buf_reserve(struct buf *b, size_t extra)
+int buf_flush(struct buf *b)
 {
+	if (b->sink && b->len && !b->sink_err && b->sink(b->sink_ud, b->p, b->len) < 0)
+		b->sink_err = 1;
+	b->sunk += b->len;
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+	return b->sink_err ? -1 : 0;
+}
+
+/* Make room for extra more bytes; with a sink, flush first when that
+ * would grow the buffer past BUF_SINK_HOLD. */
+static void grow(struct buf *b, size_t extra)
+{
+	if (b->sink && b->len + extra + 1 > BUF_SINK_HOLD)
+		buf_flush(b);
 	size_t need = b->len + extra + 1;
 	if (need <= b->cap)
 		return;
@@ -61,9 +76,23 @@ void buf_reserve(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
+void buf_reserve(struct buf *b, size_t extra)
+{
+	if (!b->sink || extra < BUF_SINK_HOLD)
+		grow(b, extra);
+}
+
 void buf_add(struct buf *b, const void *p, size_t n)
 {
-	buf_reserve(b, n);
+	if (b->sink && n >= BUF_SINK_HOLD) {
+		/* straight through, not via the buffer */
+		buf_flush(b);
+		if (!b->sink_err && n && b->sink(b->sink_ud, p, n) < 0)
+			b->sink_err = 1;
+		b->sunk += n;
+		return;
+	}
+	grow(b, n);
 	if (n)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;
@@ -88,7 +117,7 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_end(cp);
 	if (n < 0)
 		return;
-	buf_reserve(b, (size_t)n);
+	grow(b, (size_t)n);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 }

@@ -9,9 +9,20 @@ struct buf {
 	char *p;    /* NUL-terminated; NULL until something is added */
 	size_t len; /* bytes used, excluding the NUL */
 	size_t cap;
+	/* Optional sink: when set, the buffer holds about BUF_SINK_HOLD bytes
+	 * at most and hands everything before them to sink(sink_ud, ...),
+	 * which returns 0 or -1 (after -1 it is not called again and sink_err
+	 * is set). `sunk` counts the bytes handed over. For writing a huge
+	 * text somewhere without holding it; buf_flush hands the rest. */
+	int (*sink)(void *ud, const char *p, size_t n);
+	void *sink_ud;
+	size_t sunk;
+	int sink_err;
 };
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_SINK_HOLD ((size_t)64 << 10)
+
+#define BUF_INIT {NULL, 0, 0, NULL, NULL, 0, 0}
 
 /* All adders abort on allocation failure: kato treats OOM as fatal. */
 void buf_add(struct buf *b, const void *p, size_t n);
@@ -19,7 +30,11 @@ void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Room for `extra` more bytes (for a buffer with a sink, only a hint). */
 void buf_reserve(struct buf *b, size_t extra);
+/* Hand what a buffer with a sink holds to the sink. Returns 0, or -1 when
+ * the sink failed (now or before). */
+int buf_flush(struct buf *b);
 /* Empty the buffer, keeping its memory. */
 void buf_reset(struct buf *b);
 /* The contents as a string ("" when empty); owned by the buffer. */

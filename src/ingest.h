@@ -39,7 +39,9 @@ struct ingest {
 	/* Stop after about this many bytes and return INGEST_MORE (0: read
 	 * to the end). */
 	int64_t read_budget;
-	/* Optional: called after each commit for every event it stored. */
+	/* Optional: called after each commit for every event it stored.
+	 * json is the event's JSON, or NULL for an event whose JSON is over
+	 * about 1 MiB (it is not kept in memory: read it from the store). */
 	void (*on_event)(void *ud, int64_t sid, int64_t seq, const char *kind, uint32_t flags,
 			 const char *json);
 	void *ud;

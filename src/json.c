@@ -81,9 +81,12 @@ void json_add_value(struct buf *b, struct json_object *v)
 		/* json-c keeps the number's original text when it parsed it */
 		buf_adds(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 		break;
-	case json_type_string:
-		json_add_strn(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	case json_type_string: {
+		size_t n;
+		const char *s = pj_sval(v, &n); /* the text of a pj_parse_line huge string too */
+		json_add_strn(b, s, n);
 		break;
+	}
 	case json_type_array: {
 		size_t n = json_object_array_length(v);
 		buf_addc(b, '[');

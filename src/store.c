@@ -374,25 +374,44 @@ int store_session_facts(struct store *s, int64_t sid, const struct kato_session_
  * same bytes, typed BLOB; readers take it with sqlite3_column_text. */
 #define STORE_BIG_ROW (1u << 20)
 
-/* Fill the zeroblob json of event `seq` with json[0..n). */
-static int write_big(struct store *s, int64_t seq, const char *json, size_t n)
-{
+/* Where the JSON of a big row goes: its blob, at off of n bytes. */
+struct blob_sink {
 	sqlite3_blob *b;
-	if (sqlite3_blob_open(s->db, "main", "events", "json", seq, 1, &b) != SQLITE_OK)
-		return -1;
-	int rc = SQLITE_OK;
-	for (size_t off = 0; off < n && rc == SQLITE_OK; off += STORE_BIG_ROW) {
-		size_t k = n - off < STORE_BIG_ROW ? n - off : STORE_BIG_ROW;
-		rc = sqlite3_blob_write(b, json + off, (int)k, (int)off);
+	size_t off, n;
+};
+
+static int blob_put(void *ud, const char *p, size_t n)
+{
+	struct blob_sink *bs = ud;
+	if (n > bs->n - bs->off)
+		return -1; /* longer than counted */
+	for (size_t k; n; p += k, n -= k, bs->off += k) {
+		k = n < STORE_BIG_ROW ? n : STORE_BIG_ROW;
+		if (sqlite3_blob_write(bs->b, p, (int)k, (int)bs->off) != SQLITE_OK)
+			return -1;
 	}
-	if (sqlite3_blob_close(b) != SQLITE_OK)
-		rc = SQLITE_ERROR;
-	return rc == SQLITE_OK ? 0 : -1;
+	return 0;
 }
 
-int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
-		    const char *kind, const char *timestamp, uint32_t flags,
-		    const char *json, int64_t *seq)
+/* Fill the zeroblob json of event `seq` (n bytes) with what fill writes. */
+static int write_big(struct store *s, int64_t seq, size_t n, int (*fill)(void *ud, struct buf *b), void *ud)
+{
+	struct blob_sink bs = {NULL, 0, n};
+	if (sqlite3_blob_open(s->db, "main", "events", "json", seq, 1, &bs.b) != SQLITE_OK)
+		return -1;
+	struct buf b = {.sink = blob_put, .sink_ud = &bs};
+	int rc = fill(ud, &b) < 0 || buf_flush(&b) < 0 || bs.off != n ? -1 : 0;
+	buf_free(&b);
+	if (sqlite3_blob_close(bs.b) != SQLITE_OK)
+		rc = -1;
+	return rc;
+}
+
+/* The insert behind store_add_event and store_add_event_fill: the row's
+ * json is `json` (n bytes), or a zeroblob of n bytes written by fill. */
+static int add_event(struct store *s, int64_t sid, const struct fingerprint *fp, const char *kind,
+		     const char *timestamp, uint32_t flags, const char *json, size_t n,
+		     int (*fill)(void *ud, struct buf *b), void *ud, int64_t *seq)
 {
 	sqlite3_stmt *st = stmt(s, ST_EVENT_ADD);
 	sqlite3_bind_int64(st, 1, sid);
@@ -400,9 +419,7 @@ int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 	bind_text(st, 3, kind);
 	bind_text(st, 4, timestamp && *timestamp ? timestamp : NULL);
 	sqlite3_bind_int64(st, 5, flags);
-	size_t n = strlen(json);
-	bool big = n >= STORE_BIG_ROW;
-	if (big)
+	if (fill)
 		sqlite3_bind_zeroblob64(st, 6, n);
 	else
 		sqlite3_bind_text(st, 6, json, (int)n, SQLITE_STATIC);
@@ -411,7 +428,7 @@ int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 	if (rc != SQLITE_DONE)
 		return -1;
 	*seq = sqlite3_changes(s->db) ? sqlite3_last_insert_rowid(s->db) : 0;
-	if (*seq && big && write_big(s, *seq, json, n) < 0)
+	if (*seq && fill && write_big(s, *seq, n, fill, ud) < 0)
 		return -1;
 	if (*seq && timestamp && *timestamp) {
 		st = stmt(s, ST_SESSION_TS);
@@ -423,6 +440,29 @@ int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 			return -1;
 	}
 	return 0;
+}
+
+/* fill for a JSON text already in memory. */
+static int fill_text(void *ud, struct buf *b)
+{
+	buf_adds(b, ud);
+	return 0;
+}
+
+int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
+		    const char *kind, const char *timestamp, uint32_t flags,
+		    const char *json, int64_t *seq)
+{
+	size_t n = strlen(json);
+	return add_event(s, sid, fp, kind, timestamp, flags, json, n,
+			 n >= STORE_BIG_ROW ? fill_text : NULL, (void *)json, seq);
+}
+
+int store_add_event_fill(struct store *s, int64_t sid, const struct fingerprint *fp,
+			 const char *kind, const char *timestamp, uint32_t flags, size_t n,
+			 int (*fill)(void *ud, struct buf *b), void *ud, int64_t *seq)
+{
+	return add_event(s, sid, fp, kind, timestamp, flags, NULL, n, fill, ud, seq);
 }
 
 static char *col_dup(sqlite3_stmt *st, int i)
