@@ -233,6 +233,42 @@ START_TEST(text_lengths)
 }
 END_TEST
 
+/* A sink that collects into the struct buf at ud. */
+static int collect(void *ud, const char *p, size_t n)
+{
+	buf_add(ud, p, n);
+	return 0;
+}
+
+/* The JSON of a big event written through a sink buffer (as ingest
+ * streams it into its row) is byte for byte the JSON built in memory. */
+START_TEST(json_through_a_sink_is_the_same)
+{
+	struct buf text = BUF_INIT;
+	for (size_t i = 0; text.len < (3u << 20); i++)
+		buf_printf(&text, "line %zu \"q\" \\ \t\x01 \xc3\xa9 \xff%c", i, i % 7 ? ' ' : '\n');
+	text.p[100] = '\0';
+	struct kato_event ev = base("tool.result");
+	ev.tool_call_id = "t1";
+	ev.result = text.p;
+	ev.result_len = text.len;
+	struct buf mem = BUF_INIT, out = BUF_INIT, counted = BUF_INIT;
+	ck_assert_int_eq(event_to_json(&ev, "p", "s", 42, &mem), 0);
+	struct buf sunk = {.sink = collect, .sink_ud = &out};
+	ck_assert_int_eq(event_to_json(&ev, "p", "s", 42, &sunk), 0);
+	ck_assert_int_eq(buf_flush(&sunk), 0);
+	ck_assert_uint_le(sunk.cap, 2 * BUF_SINK_HOLD);
+	ck_assert_uint_eq(sunk.sunk, mem.len);
+	ck_assert_uint_eq(out.len, mem.len);
+	ck_assert(!memcmp(out.p, mem.p, mem.len));
+	buf_free(&sunk);
+	buf_free(&mem);
+	buf_free(&out);
+	buf_free(&counted);
+	buf_free(&text);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("event");
@@ -241,6 +277,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, message_json_escapes_like_json_stringify);
 	tcase_add_test(tc, decision_and_compaction_fields);
 	tcase_add_test(tc, check_rejects_unusable_events);
+	tcase_add_test(tc, json_through_a_sink_is_the_same);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fingerprint");
 	tcase_add_test(tc, fingerprint_ignores_time_but_not_content);
