@@ -18,6 +18,9 @@ static struct json_object *same(const char *s)
 		      b ? "accepts" : "rejects");
 	if (a) {
 		char *ta = strdup(pj_text(a));
+		/* the hash of the text, without the text */
+		ck_assert_uint_eq(pj_hash_text(b), pj_hash64(ta, strlen(ta)));
+		ck_assert_uint_eq(pj_hash_text(a), pj_hash64(ta, strlen(ta)));
 		ck_assert_str_eq(pj_text(b), ta);
 		ck_assert_str_eq(json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN),
 				 json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
@@ -164,10 +167,36 @@ START_TEST(huge_line_threshold)
 	ck_assert_ptr_nonnull(p);
 	char *tp = strdup(pj_text(p));
 	json_object_put(p);
+	ck_assert_uint_eq(pj_hash_text(o), pj_hash64(tp, strlen(tp)));
 	ck_assert(!strcmp(pj_text(o), tp));
 	free(tp);
 	json_object_put(o);
 	buf_free(&b);
+}
+END_TEST
+
+/* pj_normalize_view: a view when only leading space goes, else what
+ * pj_normalize_text gives. */
+START_TEST(normalize_view)
+{
+	static const char *const in[] = {
+		"plain", "  \n lead", "trail \n", "a\r\nb", "a\n\n\nb", "a\n\nb", "", " \t ",
+		"\xe3\x80\x80wide space", "x\xc2\xa0",
+	};
+	for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+		struct pj_buf out = {0}, want = {0};
+		const char *p;
+		size_t n;
+		pj_adds(&want, in[i]);
+		pj_normalize_text(&want);
+		pj_normalize_view(&out, in[i], strlen(in[i]), &p, &n);
+		ck_assert_uint_eq(n, want.len);
+		ck_assert(!memcmp(p, pj_cstr(&want), n) && p[n] == '\0');
+		bool view = p >= in[i] && p <= in[i] + strlen(in[i]);
+		ck_assert_msg(view == (i <= 1 || (i >= 5 && i <= 8)), "%zu", i);
+		pj_free(&out);
+		pj_free(&want);
+	}
 }
 END_TEST
 
@@ -182,6 +211,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, nested_and_keys);
 	tcase_add_test(tc, bad_json_rejected_alike);
 	tcase_add_test(tc, huge_line_threshold);
+	tcase_add_test(tc, normalize_view);
 	suite_add_tcase(s, tc);
 	return s;
 }

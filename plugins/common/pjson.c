@@ -415,15 +415,108 @@ const char *pj_find(const char *s, size_t n, const char *needle)
 	return NULL;
 }
 
-uint64_t pj_hash64(const void *p, size_t n)
+/* FNV-1a 64 of h's bytes followed by p[0..n). */
+static uint64_t fnv_add(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	uint64_t h = 0xcbf29ce484222325ull;
 	for (size_t i = 0; i < n; i++) {
 		h ^= s[i];
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+uint64_t pj_hash64(const void *p, size_t n)
+{
+	return fnv_add(0xcbf29ce484222325ull, p, n);
+}
+
+/* Does tree v hold a string decoded by pj_parse_big? */
+static bool has_big(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		return big_of(v) != NULL;
+	case json_type_array:
+		for (size_t i = 0, n = json_object_array_length(v); i < n; i++)
+			if (has_big(json_object_array_get_idx(v, i)))
+				return true;
+		return false;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val)
+		{
+			(void)key;
+			if (has_big(val))
+				return true;
+		}
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
+#define PJ_TEXT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* h extended with the bytes of pj_text(v), a huge string escaped slice by
+ * slice (as big_to_json does) rather than all at once. */
+static uint64_t hash_json(uint64_t h, struct json_object *v)
+{
+	const char *t;
+	const struct pj_big *b;
+	if (!v)
+		return fnv_add(h, "null", 4);
+	if (!has_big(v)) {
+		t = json_object_to_json_string_ext(v, PJ_TEXT_FLAGS);
+		return fnv_add(h, t, strlen(t));
+	}
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		b = big_of(v);
+		h = fnv_add(h, "\"", 1);
+		for (size_t off = 0; off < b->len; off += PJ_ESC_SLICE) {
+			size_t k = b->len - off < PJ_ESC_SLICE ? b->len - off : PJ_ESC_SLICE;
+			struct json_object *s = json_object_new_string_len(b->p + off, (int)k);
+			if (!s)
+				abort();
+			t = json_object_to_json_string_ext(s, PJ_TEXT_FLAGS);
+			h = fnv_add(h, t + 1, strlen(t) - 2);
+			json_object_put(s);
+		}
+		return fnv_add(h, "\"", 1);
+	case json_type_array:
+		h = fnv_add(h, "[", 1);
+		for (size_t i = 0, n = json_object_array_length(v); i < n; i++) {
+			if (i)
+				h = fnv_add(h, ",", 1);
+			h = hash_json(h, json_object_array_get_idx(v, i));
+		}
+		return fnv_add(h, "]", 1);
+	default: {
+		bool first = true;
+		h = fnv_add(h, "{", 1);
+		json_object_object_foreach(v, key, val)
+		{
+			struct json_object *k = json_object_new_string(key);
+			if (!k)
+				abort();
+			if (!first)
+				h = fnv_add(h, ",", 1);
+			first = false;
+			t = json_object_to_json_string_ext(k, PJ_TEXT_FLAGS);
+			h = fnv_add(h, t, strlen(t));
+			json_object_put(k);
+			h = fnv_add(h, ":", 1);
+			h = hash_json(h, val);
+		}
+		return fnv_add(h, "}", 1);
+	}
+	}
+}
+
+uint64_t pj_hash_text(struct json_object *v)
+{
+	return hash_json(0xcbf29ce484222325ull, v);
 }
 
 void pj_add(struct pj_buf *b, const char *s, size_t n)
@@ -553,6 +646,24 @@ void pj_normalize_text(struct pj_buf *b)
 	b->len = w;
 	b->p[w] = '\0';
 	pj_trim(b);
+}
+
+void pj_normalize_view(struct pj_buf *out, const char *s, size_t n, const char **rp, size_t *rn)
+{
+	pj_reset(out);
+	size_t from, to;
+	if (!memchr(s, '\r', n) && !pj_find(s, n, "\n\n\n")) {
+		pj_trim_bounds(s, n, &from, &to);
+		if (to == n) {
+			*rp = s + from;
+			*rn = to - from;
+			return;
+		}
+	}
+	pj_add(out, s, n);
+	pj_normalize_text(out);
+	*rp = pj_cstr(out);
+	*rn = out->len;
 }
 
 void pj_decision_key(struct pj_buf *out, const char *raw, size_t i)

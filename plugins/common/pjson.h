@@ -48,6 +48,9 @@ const char *pj_find(const char *s, size_t n, const char *needle);
 
 /* FNV-1a 64 of bytes, for stable ids of records that carry none. */
 uint64_t pj_hash64(const void *p, size_t n);
+/* pj_hash64 of pj_text(v), without holding the text of a huge string
+ * (pj_parse_line) whole: it is escaped and hashed in slices. */
+uint64_t pj_hash_text(struct json_object *v);
 
 /* A growable string for plugins. */
 struct pj_buf {
@@ -65,6 +68,10 @@ void pj_trim(struct pj_buf *b);
 /* The reference's normalizeText, in place: CRLF and CR to LF, runs of 3+
  * LF to two, then JS trim. */
 void pj_normalize_text(struct pj_buf *b);
+/* pj_normalize_text of s[0..n) (NUL-terminated there) as [*rp, *rp +
+ * *rn), NUL-terminated after: a view into s when at most leading space
+ * goes, else a normalized copy in *out (reset first). */
+void pj_normalize_view(struct pj_buf *out, const char *s, size_t n, const char **rp, size_t *rn);
 /* The reference's normalizeDecisionKey(raw, i) into out (replacing it):
  * JS-trim, lowercase, runs of non-[a-z0-9] to "-", no edge "-";
  * "decision-<i+1>" when nothing is left. */
