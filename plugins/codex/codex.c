@@ -131,6 +131,15 @@ struct cx_line {
 	char hex[24]; /* the line's end offset, or hash of its bytes */
 };
 
+/* A text on its way to an event: [p, p + len), NUL-terminated after;
+ * a view into the parsed record (a huge text is then held once) or the
+ * text of buf. */
+struct cx_text {
+	const char *p;
+	size_t len;
+	struct pj_buf buf;
+};
+
 /* ------------------------------------------------------------------ */
 /* small helpers                                                        */
 
@@ -186,6 +195,40 @@ static struct json_object *cx_get(struct json_object *obj, const char *key)
 	return v;
 }
 
+/* json_object_get_string(v), but the real text of a huge string. */
+static const char *cx_sget(struct json_object *v)
+{
+	size_t n;
+	if (json_object_is_type(v, json_type_string))
+		return pj_sval(v, &n);
+	return json_object_get_string(v);
+}
+
+static void cx_text_free(struct cx_text *t)
+{
+	pj_free(&t->buf);
+	t->p = "";
+	t->len = 0;
+}
+
+/* Move t->buf to *keep when t's text lives there (so t->buf can be
+ * reused while the text stays). */
+static void cx_text_keep(struct cx_text *t, struct pj_buf *keep)
+{
+	if (t->buf.p && t->p >= t->buf.p && t->p <= t->buf.p + t->buf.len) {
+		pj_free(keep);
+		*keep = t->buf;
+		memset(&t->buf, 0, sizeof t->buf);
+	}
+}
+
+/* Make t the text of t->buf. */
+static void cx_text_buf(struct cx_text *t)
+{
+	t->p = pj_cstr(&t->buf);
+	t->len = t->buf.len;
+}
+
 /* A non-empty string member, or NULL. */
 static const char *cx_nstr(struct json_object *obj, const char *key)
 {
@@ -239,18 +282,27 @@ static bool cx_iso(const char *s)
 	return true;
 }
 
-/* stripIdePreamble: keep what follows "## My request for Codex:\n". */
-static void cx_strip_ide(struct pj_buf *b)
+/* stripIdePreamble: keep what follows "## My request for Codex:\n",
+ * JS-trimmed (a view into t when nothing goes at its end). */
+static void cx_strip_ide(struct cx_text *t)
 {
 	static const char mark[] = "## My request for Codex:\n";
-	const char *at = b->p ? pj_find(b->p, b->len, mark) : NULL;
+	const char *at = pj_find(t->p, t->len, mark);
 	if (!at)
 		return;
-	size_t from = (size_t)(at - b->p) + sizeof mark - 1;
-	memmove(b->p, b->p + from, b->len - from);
-	b->len -= from;
-	b->p[b->len] = '\0';
-	pj_trim(b);
+	const char *s = at + sizeof mark - 1;
+	size_t n = t->len - (size_t)(s - t->p), from, to;
+	pj_trim_bounds(s, n, &from, &to);
+	if (to == n) {
+		t->p = s + from;
+		t->len = to - from;
+		return;
+	}
+	struct pj_buf b = {0};
+	pj_add(&b, s + from, to - from);
+	pj_free(&t->buf);
+	t->buf = b;
+	cx_text_buf(t);
 }
 
 /* Is this user-role text something Codex injected rather than typed? */
@@ -270,15 +322,20 @@ static bool cx_injected(const char *s)
 }
 
 /* Text of a content value (string, or array of parts typed text / Text /
- * input_text / output_text, joined with "\n\n"), normalized, into out. */
-static void cx_content_text(struct json_object *content, struct pj_buf *out)
+ * input_text / output_text, joined with "\n\n"), normalized, into *out
+ * (replacing it): a view into content for one part that normalizing
+ * leaves alone but for leading space, else a copy. */
+static void cx_content_text(struct json_object *content, struct cx_text *out)
 {
-	pj_reset(out);
+	struct pj_buf *b = &out->buf;
+	const char *one = "";
+	size_t onen = 0, parts = 0;
+	pj_reset(b);
 	if (json_object_is_type(content, json_type_string)) {
-		pj_add(out, json_object_get_string(content), (size_t)json_object_get_string_len(content));
+		one = pj_sval(content, &onen);
+		parts = 1;
 	} else if (json_object_is_type(content, json_type_array)) {
 		size_t n = json_object_array_length(content);
-		bool any = false;
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *part = json_object_array_get_idx(content, i);
 			size_t xn;
@@ -288,13 +345,23 @@ static void cx_content_text(struct json_object *content, struct pj_buf *out)
 			if (strcmp(t, "text") && strcmp(t, "Text") && strcmp(t, "input_text") &&
 			    strcmp(t, "output_text"))
 				continue;
-			if (any)
-				pj_adds(out, "\n\n");
-			pj_add(out, x, xn);
-			any = true;
+			if (!parts++) {
+				one = x;
+				onen = xn;
+				continue;
+			}
+			if (parts == 2)
+				pj_add(b, one, onen);
+			pj_adds(b, "\n\n");
+			pj_add(b, x, xn);
 		}
 	}
-	pj_normalize_text(out);
+	if (parts == 1) {
+		pj_normalize_view(b, one, onen, &out->p, &out->len);
+		return;
+	}
+	pj_normalize_text(b);
+	cx_text_buf(out);
 }
 
 /* String(v) as JavaScript prints it, appended to out. */
@@ -303,7 +370,7 @@ static void cx_js_string(struct pj_buf *out, struct json_object *v)
 	if (!v) {
 		pj_adds(out, "null");
 	} else if (json_object_is_type(v, json_type_string)) {
-		pj_adds(out, json_object_get_string(v));
+		pj_adds(out, cx_sget(v));
 	} else if (json_object_is_type(v, json_type_array)) {
 		size_t n = json_object_array_length(v);
 		for (size_t i = 0; i < n; i++) {
@@ -463,7 +530,10 @@ static const char *cx_phase(const char *p)
 static void cx_thinking(const struct cx_line *ln, struct json_object **parts, size_t n, int stream,
 			const char *ptype, const char *pid)
 {
-	struct pj_buf all = {0}, one = {0};
+	struct pj_buf all = {0}, first = {0};
+	struct cx_text one = {0};
+	const char *tp = "";
+	size_t tn = 0, k = 0;
 	bool fresh = false;
 	for (size_t i = 0; i < n; i++) {
 		cx_content_text(parts[i], &one);
@@ -471,20 +541,31 @@ static void cx_thinking(const struct cx_line *ln, struct json_object **parts, si
 			continue;
 		if (cx_fresh(ln->st, cx_keyn("thinking", one.p, one.len), stream))
 			fresh = true;
-		if (all.len)
-			pj_adds(&all, "\n");
+		if (!k++) {
+			/* one part is emitted where it is */
+			cx_text_keep(&one, &first);
+			tp = one.p;
+			tn = one.len;
+			continue;
+		}
+		if (k == 2)
+			pj_add(&all, tp, tn);
+		pj_adds(&all, "\n");
 		pj_add(&all, one.p, one.len);
+		tp = all.p;
+		tn = all.len;
 	}
-	if (fresh && all.len) {
+	if (fresh && tn) {
 		struct kato_event ev = {0};
-		ev.content = all.p;
-		ev.content_len = all.len;
+		ev.content = tp;
+		ev.content_len = tn;
 		ev.provider_event_type = ptype;
 		ev.provider_event_id = pid;
 		cx_emit(ln, &ev, "thinking", 0);
 	}
 	pj_free(&all);
-	pj_free(&one);
+	pj_free(&first);
+	cx_text_free(&one);
 }
 
 /* Emit a user-role message: injected context flagged so, the rest as the
@@ -566,7 +647,7 @@ static bool cx_describe(struct pj_buf *out, const char *name, struct json_object
 		{
 			(void)k;
 			if (json_object_is_type(val, json_type_string)) {
-				v = json_object_get_string(val);
+				v = cx_sget(val);
 				break;
 			}
 		}
@@ -582,11 +663,11 @@ static void cx_command(struct pj_buf *out, struct json_object *cmd)
 {
 	pj_reset(out);
 	if (json_object_is_type(cmd, json_type_string)) {
-		pj_adds(out, json_object_get_string(cmd));
+		pj_adds(out, cx_sget(cmd));
 	} else if (json_object_is_type(cmd, json_type_array)) {
 		size_t n = json_object_array_length(cmd);
 		for (size_t i = 0; i < n; i++) {
-			const char *s = json_object_get_string(json_object_array_get_idx(cmd, i));
+			const char *s = cx_sget(json_object_array_get_idx(cmd, i));
 			if (!s)
 				continue;
 			if (out->len)
@@ -648,54 +729,65 @@ static void cx_tool_result(const struct cx_line *ln, const char *call_id, const 
 	pj_free(&synth);
 }
 
-/* Output of a tool as text into out; *error set when it says it failed.
- * Strings that hold {"output": ..., "metadata": {exit_code}} are unwrapped;
- * lists of content parts give their texts; other values their JSON. */
-static void cx_output_text(struct pj_buf *out, struct json_object *output, bool *error)
+/* Output of a tool as text into *out (replacing it; a view into output
+ * where it is one string as it stands); *error set when it says it
+ * failed. Strings that hold {"output": ..., "metadata": {exit_code}} are
+ * unwrapped; lists of content parts give their texts; other values their
+ * JSON. */
+static void cx_output_text(struct cx_text *out, struct json_object *output, bool *error)
 {
-	pj_reset(out);
+	struct pj_buf *b = &out->buf;
+	size_t tn;
+	const char *t;
+	pj_reset(b);
+	cx_text_buf(out);
 	*error = false;
 	if (!output)
 		return;
 	if (json_object_is_type(output, json_type_string)) {
-		const char *s = json_object_get_string(output);
-		size_t sn = (size_t)json_object_get_string_len(output), in;
+		size_t sn, in;
+		const char *s = pj_sval(output, &sn);
 		struct json_object *o = NULL;
 		if (s[0] == '{')
 			o = pj_parse(s, sn);
 		const char *inner = pj_strn(o, "output", &in);
 		if (inner) {
-			pj_add(out, inner, in);
+			pj_add(b, inner, in);
+			cx_text_buf(out);
 			struct json_object *md = pj_obj(o, "metadata");
 			if (pj_int(md, "exit_code", 0) != 0)
 				*error = true;
 		} else {
-			pj_add(out, s, sn);
+			out->p = s;
+			out->len = sn;
 		}
 		json_object_put(o);
 	} else if (json_object_is_type(output, json_type_array)) {
-		size_t n = json_object_array_length(output);
+		size_t n = json_object_array_length(output), k = 0;
 		for (size_t i = 0; i < n; i++) {
-			size_t tn;
-			const char *t = pj_strn(json_object_array_get_idx(output, i), "text", &tn);
+			t = pj_strn(json_object_array_get_idx(output, i), "text", &tn);
 			if (!t)
 				continue;
-			if (out->len)
-				pj_adds(out, "\n");
-			pj_add(out, t, tn);
+			if (!k++) {
+				out->p = t;
+				out->len = tn;
+				continue;
+			}
+			if (k == 2)
+				pj_add(b, out->p, out->len);
+			pj_adds(b, "\n");
+			pj_add(b, t, tn);
+			cx_text_buf(out);
 		}
 	} else if (json_object_is_type(output, json_type_object) && pj_str(output, "content")) {
-		size_t tn;
-		const char *t = pj_strn(output, "content", &tn);
-		pj_add(out, t, tn);
+		out->p = pj_strn(output, "content", &out->len);
 		if (!pj_bool(output, "success", true))
 			*error = true;
 	} else if (json_object_is_type(output, json_type_object) && pj_str(output, "text")) {
-		size_t tn;
-		const char *t = pj_strn(output, "text", &tn);
-		pj_add(out, t, tn);
+		out->p = pj_strn(output, "text", &out->len);
 	} else {
-		pj_adds(out, pj_text(output));
+		pj_adds(b, pj_text(output));
+		cx_text_buf(out);
 	}
 }
 
@@ -844,7 +936,7 @@ static void cx_answers(const struct cx_line *ln, const char *call_id, struct jso
 	struct cx_rui *pending = cx_rui_find(st, call_id);
 	struct json_object *parsed = NULL, *obj = output;
 	if (json_object_is_type(output, json_type_string)) {
-		const char *s = json_object_get_string(output);
+		const char *s = cx_sget(output);
 		parsed = pj_parse(s, strlen(s));
 		obj = parsed;
 	}
@@ -877,14 +969,14 @@ static void cx_answers(const struct cx_line *ln, const char *call_id, struct jso
 			{
 				if (!strcmp(k2, "answers"))
 					continue;
-				if (json_object_is_type(v2, json_type_string) && *json_object_get_string(v2)) {
+				if (json_object_is_type(v2, json_type_string) && *cx_sget(v2)) {
 					if (sel.len)
 						pj_adds(&sel, ", ");
-					pj_adds(&sel, json_object_get_string(v2));
+					pj_adds(&sel, cx_sget(v2));
 				} else if (json_object_is_type(v2, json_type_array)) {
 					size_t n2 = json_object_array_length(v2);
 					for (size_t k = 0; k < n2; k++) {
-						const char *s2 = json_object_get_string(json_object_array_get_idx(v2, k));
+						const char *s2 = cx_sget(json_object_array_get_idx(v2, k));
 						struct json_object *e2 = json_object_array_get_idx(v2, k);
 						if (!json_object_is_type(e2, json_type_string) || !*s2)
 							continue;
@@ -918,8 +1010,10 @@ static void cx_answers(const struct cx_line *ln, const char *call_id, struct jso
 	}
 	if (!any && pending) {
 		struct pj_buf raw = {0}, text = {0};
-		if (json_object_is_type(output, json_type_string))
-			pj_add(&raw, json_object_get_string(output), (size_t)json_object_get_string_len(output));
+		size_t on;
+		const char *os = pj_sval(output, &on);
+		if (os)
+			pj_add(&raw, os, on);
 		else if (output)
 			pj_adds(&raw, pj_text(output));
 		pj_trim(&raw);
@@ -963,7 +1057,7 @@ static void cx_message(const struct cx_line *ln, struct json_object *p)
 {
 	struct cx_state *st = ln->st;
 	const char *role = pj_str(p, "role"), *pid = cx_nstr(p, "id");
-	struct pj_buf text = {0};
+	struct cx_text text = {0};
 	cx_content_text(cx_get(p, "content"), &text);
 	if (!role || !text.len) {
 		st->host->count(st->ctx, "empty:message");
@@ -1003,7 +1097,7 @@ static void cx_message(const struct cx_line *ln, struct json_object *p)
 			cx_emit(ln, &ev, "message.system", 0);
 		}
 	}
-	pj_free(&text);
+	cx_text_free(&text);
 }
 
 /* Parts of a reasoning item: summary, else content (raw reasoning). */
@@ -1037,7 +1131,7 @@ static void cx_function_call(const struct cx_line *ln, struct json_object *p, bo
 	struct json_object *raw = cx_get(p, custom ? "input" : "arguments");
 	struct json_object *input = NULL, *owned = NULL;
 	if (json_object_is_type(raw, json_type_string)) {
-		const char *s = json_object_get_string(raw);
+		const char *s = cx_sget(raw);
 		owned = pj_parse(s, strlen(s));
 		if (!json_object_is_type(owned, json_type_object)) {
 			json_object_put(owned);
@@ -1052,7 +1146,7 @@ static void cx_function_call(const struct cx_line *ln, struct json_object *p, bo
 	if (custom && !strcmp(name, "apply_patch") && json_object_is_type(raw, json_type_string)) {
 		/* the first file the patch touches */
 		static const char *const marks[] = {"*** Update File: ", "*** Add File: ", "*** Delete File: "};
-		const char *s = json_object_get_string(raw);
+		const char *s = cx_sget(raw);
 		for (size_t k = 0; k < 3 && !desc.len; k++) {
 			const char *at = strstr(s, marks[k]);
 			if (at) {
@@ -1082,20 +1176,22 @@ static void cx_function_output(const struct cx_line *ln, struct json_object *p, 
 {
 	const char *call_id = cx_nstr(p, "call_id");
 	struct json_object *output = cx_get(p, "output");
-	struct pj_buf text = {0}, rid = {0};
+	struct pj_buf rid = {0};
+	struct cx_text text = {0};
 	bool error;
 	if (cx_rui_find(ln->st, call_id) && json_object_is_type(output, json_type_string)) {
-		pj_add(&text, json_object_get_string(output), (size_t)json_object_get_string_len(output));
+		text.p = pj_sval(output, &text.len);
 		error = false;
 	} else {
 		cx_output_text(&text, output, &error);
 	}
 	const char *ptype = custom ? "response_item.custom_tool_call_output" : "response_item.function_call_output";
-	cx_tool_result(ln, call_id, pj_cstr(&text), text.len, error, CX_R, ptype, cx_nstr(p, "id"));
+	cx_tool_result(ln, call_id, text.p, text.len, error, CX_R, ptype, cx_nstr(p, "id"));
 	if (!custom) {
 		struct json_object *parsed = NULL;
-		if (json_object_is_type(output, json_type_string) && json_object_get_string(output)[0] == '{')
-			parsed = pj_parse(json_object_get_string(output), strlen(json_object_get_string(output)));
+		const char *os = json_object_is_type(output, json_type_string) ? cx_sget(output) : NULL;
+		if (os && os[0] == '{')
+			parsed = pj_parse(os, strlen(os));
 		bool answers = pj_obj(json_object_is_type(output, json_type_object) ? output : parsed, "answers") != NULL;
 		json_object_put(parsed);
 		if (answers || cx_rui_find(ln->st, call_id)) {
@@ -1103,7 +1199,7 @@ static void cx_function_output(const struct cx_line *ln, struct json_object *p, 
 			cx_answers(ln, call_id, output, rid.p);
 		}
 	}
-	pj_free(&text);
+	cx_text_free(&text);
 	pj_free(&rid);
 }
 
@@ -1120,7 +1216,7 @@ static void cx_web_search(const struct cx_line *ln, const char *call_id, struct 
 	if (!q.len) {
 		struct json_object *qs = pj_arr(action, "queries");
 		if (qs && json_object_array_length(qs))
-			pj_adds(&q, json_object_get_string(json_object_array_get_idx(qs, 0)) ?: "");
+			pj_adds(&q, cx_sget(json_object_array_get_idx(qs, 0)) ?: "");
 	}
 	if (!q.len)
 		pj_adds(&q, pj_str(action, "pattern") ?: "");
@@ -1264,7 +1360,8 @@ static void cx_mcp_end(const struct cx_line *ln, struct json_object *p, const ch
 	struct json_object *inv = pj_obj(p, "invocation");
 	if (!inv)
 		inv = p; /* item_completed: server/tool/arguments on the item */
-	struct pj_buf name = {0}, out = {0};
+	struct pj_buf name = {0};
+	struct cx_text out = {.p = ""};
 	pj_adds(&name, "mcp__");
 	pj_adds(&name, pj_str(inv, "server") ?: "?");
 	pj_adds(&name, "__");
@@ -1274,16 +1371,16 @@ static void cx_mcp_end(const struct cx_line *ln, struct json_object *p, const ch
 	if (ok)
 		res = ok;
 	if (pj_str(res, "Err")) {
-		pj_adds(&out, pj_str(res, "Err"));
+		out.p = pj_str(res, "Err");
 		error = true;
 	} else if (res) {
 		cx_output_text(&out, pj_arr(res, "content") ? pj_arr(res, "content") : res, &error);
 		error = pj_bool(res, "isError", false);
 	}
 	struct json_object *args = pj_obj(inv, "arguments");
-	cx_orphan_tool(ln, type, call_id, name.p, args, NULL, pj_cstr(&out), error, stream, ptype);
+	cx_orphan_tool(ln, type, call_id, name.p, args, NULL, out.p, error, stream, ptype);
 	pj_free(&name);
-	pj_free(&out);
+	cx_text_free(&out);
 }
 
 /* event_msg/item_completed: the 0.147+ PascalCase items. */
@@ -1293,21 +1390,21 @@ static void cx_item_completed(const struct cx_line *ln, struct json_object *p)
 	struct json_object *item = pj_obj(p, "item");
 	const char *t = pj_str(item, "type"), *id = cx_nstr(item, "id");
 	const char *ptype = "event_msg.item_completed";
-	struct pj_buf text = {0};
+	struct cx_text text = {0};
 	if (!t) {
 		st->host->count(st->ctx, "unknown:item_completed");
 	} else if (!strcmp(t, "UserMessage")) {
 		cx_content_text(cx_get(item, "content"), &text);
 		cx_strip_ide(&text);
-		bool inj = cx_injected(pj_cstr(&text));
+		bool inj = cx_injected(text.p);
 		if (inj || !st->has_e_user) {
 			if (!inj)
 				st->has_i_user = true;
-			cx_user_emit(ln, pj_cstr(&text), text.len, inj, CX_I, ptype, id);
+			cx_user_emit(ln, text.p, text.len, inj, CX_I, ptype, id);
 		}
 	} else if (!strcmp(t, "AgentMessage")) {
 		cx_content_text(cx_get(item, "content"), &text);
-		cx_assistant(ln, pj_cstr(&text), text.len, cx_phase(pj_str(item, "phase")), CX_I, ptype, id);
+		cx_assistant(ln, text.p, text.len, cx_phase(pj_str(item, "phase")), CX_I, ptype, id);
 	} else if (!strcmp(t, "Reasoning")) {
 		cx_reasoning(ln, item, "summary_text", "raw_content", CX_I, ptype);
 	} else if (!strcmp(t, "CommandExecution")) {
@@ -1326,7 +1423,7 @@ static void cx_item_completed(const struct cx_line *ln, struct json_object *p)
 	} else {
 		cx_count(st, "unknown:item_completed:", t);
 	}
-	pj_free(&text);
+	cx_text_free(&text);
 }
 
 static void cx_info(const struct cx_line *ln, const char *subtype, const char *level,
@@ -1351,7 +1448,8 @@ static void cx_event_msg(const struct cx_line *ln, struct json_object *p)
 {
 	struct cx_state *st = ln->st;
 	const char *t = pj_str(p, "type");
-	struct pj_buf text = {0}, ptype = {0};
+	struct pj_buf ptype = {0};
+	struct cx_text text = {0};
 	pj_adds(&ptype, "event_msg.");
 	pj_adds(&ptype, t ? t : "");
 	if (!t) {
@@ -1361,13 +1459,13 @@ static void cx_event_msg(const struct cx_line *ln, struct json_object *p)
 		cx_content_text(cx_get(p, "message"), &text);
 		cx_strip_ide(&text);
 		bool inj = (kind && (!strcmp(kind, "user_instructions") || !strcmp(kind, "environment_context"))) ||
-			   cx_injected(pj_cstr(&text));
+			   cx_injected(text.p);
 		if (!inj)
 			st->has_e_user = true;
-		cx_user_emit(ln, pj_cstr(&text), text.len, inj, CX_E, ptype.p, NULL);
+		cx_user_emit(ln, text.p, text.len, inj, CX_E, ptype.p, NULL);
 	} else if (!strcmp(t, "agent_message")) {
 		cx_content_text(cx_get(p, "message"), &text);
-		cx_assistant(ln, pj_cstr(&text), text.len, cx_phase(pj_str(p, "phase")), CX_E, ptype.p, NULL);
+		cx_assistant(ln, text.p, text.len, cx_phase(pj_str(p, "phase")), CX_E, ptype.p, NULL);
 	} else if (!strcmp(t, "agent_reasoning")) {
 		struct json_object *part = cx_get(p, "text");
 		cx_thinking(ln, &part, 1, CX_E, ptype.p, NULL);
@@ -1386,15 +1484,15 @@ static void cx_event_msg(const struct cx_line *ln, struct json_object *p)
 		cx_item_completed(ln, p);
 	} else if (!strcmp(t, "turn_aborted")) {
 		const char *reason = cx_nstr(p, "reason");
-		pj_adds(&text, "Turn aborted");
+		pj_adds(&text.buf, "Turn aborted");
 		if (reason) {
-			pj_adds(&text, ": ");
-			pj_adds(&text, reason);
+			pj_adds(&text.buf, ": ");
+			pj_adds(&text.buf, reason);
 		}
-		cx_info(ln, "turn_aborted", "warning", text.p, ptype.p);
+		cx_info(ln, "turn_aborted", "warning", text.buf.p, ptype.p);
 	} else if (!strcmp(t, "error") || !strcmp(t, "stream_error") || !strcmp(t, "warning")) {
 		cx_content_text(cx_get(p, "message"), &text);
-		cx_info(ln, t, t[0] == 'w' ? "warning" : "error", pj_cstr(&text), ptype.p);
+		cx_info(ln, t, t[0] == 'w' ? "warning" : "error", text.p, ptype.p);
 	} else if (!strcmp(t, "exec_command_end")) {
 		cx_exec_end(ln, p, cx_nstr(p, "call_id"), CX_E, t, ptype.p);
 	} else if (!strcmp(t, "patch_apply_end")) {
@@ -1423,7 +1521,7 @@ static void cx_event_msg(const struct cx_line *ln, struct json_object *p)
 	} else {
 		cx_count(st, "unknown:", t);
 	}
-	pj_free(&text);
+	cx_text_free(&text);
 	pj_free(&ptype);
 }
 
@@ -1463,7 +1561,7 @@ static void cx_session_meta(const struct cx_line *ln, struct json_object *p, boo
 	const char *ts = pj_str(p, "timestamp");
 	cx_set(&st->started, cx_iso(ts) ? ts : cx_iso(ln->ts) ? ln->ts : NULL);
 	struct json_object *src = cx_get(p, "source");
-	const char *s = json_object_is_type(src, json_type_string) ? json_object_get_string(src) : NULL;
+	const char *s = json_object_is_type(src, json_type_string) ? cx_sget(src) : NULL;
 	const char *orig = pj_str(p, "originator");
 	st->batch = (s && (!strcmp(s, "exec") || !strcmp(s, "mcp"))) || (orig && !strcmp(orig, "codex_exec"));
 	struct json_object *sub = pj_obj(src, "subagent");
@@ -1491,14 +1589,14 @@ static void cx_turn_context(const struct cx_line *ln, struct json_object *p)
 static void cx_compacted(const struct cx_line *ln, struct json_object *p)
 {
 	struct kato_event ev = {0};
-	struct pj_buf text = {0};
+	struct cx_text text = {0};
 	cx_content_text(cx_get(p, "message"), &text);
-	ev.content = pj_cstr(&text);
+	ev.content = text.p;
 	ev.content_len = text.len;
 	ev.flags = KATO_EVENT_INJECTED;
 	ev.provider_event_type = "compacted";
 	cx_emit(ln, &ev, "compaction", 0);
-	pj_free(&text);
+	cx_text_free(&text);
 }
 
 /* The standalone {"type":"request_user_input","payload":{questions,answers}}
@@ -1716,7 +1814,7 @@ static void cx_load_seen(struct cx_state *st, const char *hex)
 /* Restore what save_state wrote; a blob we cannot read is ignored. */
 static void cx_load(struct cx_state *st, const void *blob, size_t len)
 {
-	struct json_object *o = pj_parse(blob, len);
+	struct json_object *o = pj_parse_line(blob, len); /* a held text may be huge */
 	if (!o || pj_int(o, "v", 0) != CX_BLOB_VERSION) {
 		st->host->log(st->ctx, KATO_LOG_WARN, "codex: unreadable saved state ignored");
 		json_object_put(o);
@@ -1803,7 +1901,7 @@ static int cx_parse_line(void *state, const char *line, size_t len)
 		k++;
 	if (k == len)
 		return 0; /* a blank line: nothing to read */
-	struct json_object *o = pj_parse(line, len);
+	struct json_object *o = pj_parse_line(line, len);
 	if (!o)
 		return 1;
 	if (json_object_is_type(o, json_type_object))
