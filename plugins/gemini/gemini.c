@@ -221,68 +221,220 @@ static bool gm_member(struct json_object *o, const char *key, struct pj_buf *out
 }
 
 /* ------------------------------------------------------------------ */
+/* texts: views into the message, or copies                             */
+
+/* A text: [p, p + len), NUL-terminated after; a view into the parsed
+ * message (so a huge text is held once, by the message) or the text of
+ * buf. p is NULL for "no text". */
+struct gm_text {
+	const char *p;
+	size_t len;
+	struct pj_buf buf;
+};
+
+static void gm_text_free(struct gm_text *t)
+{
+	pj_free(&t->buf);
+	t->p = NULL;
+	t->len = 0;
+}
+
+/* gm_fnvb of a text (p NULL: no text). */
+static uint64_t gm_fnvt(uint64_t h, const struct gm_text *t)
+{
+	struct pj_buf b = {(char *)t->p, t->len, 0};
+	return gm_fnvb(h, &b);
+}
+
+/* Make t the text of t->buf. */
+static void gm_text_buf(struct gm_text *t)
+{
+	t->p = pj_cstr(&t->buf);
+	t->len = t->buf.len;
+}
+
+/* Move src (its buffer with it) to *dst; src is left empty. */
+static void gm_text_move(struct gm_text *dst, struct gm_text *src)
+{
+	gm_text_free(dst);
+	*dst = *src;
+	memset(src, 0, sizeof *src);
+}
+
+/* Move t->buf to *keep when t's text lives there. */
+static void gm_text_keep(struct gm_text *t, struct pj_buf *keep)
+{
+	if (t->buf.p && t->p >= t->buf.p && t->p <= t->buf.p + t->buf.len) {
+		pj_free(keep);
+		*keep = t->buf;
+		memset(&t->buf, 0, sizeof t->buf);
+	}
+}
+
+/* Replace t with a copy of b (taken). */
+static void gm_text_take(struct gm_text *t, struct pj_buf *b)
+{
+	pj_free(&t->buf);
+	t->buf = *b;
+	memset(b, 0, sizeof *b);
+	gm_text_buf(t);
+}
+
+/* Is s[0..n) valid UTF-8 (gm_put copies it unchanged)? */
+static bool gm_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, l;
+	while (i < n) {
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (gm_u8(u + i, n - i, &l) < 0)
+			return false;
+		i += l;
+	}
+	return true;
+}
+
+/* t = s[0..n) as gm_put gives it: a view when it is valid UTF-8 and
+ * `nul` (s[n] is a NUL), else a repaired copy. */
+static void gm_text_put(struct gm_text *t, const char *s, size_t n, bool nul)
+{
+	if (nul && gm_valid(s, n)) {
+		t->p = s;
+		t->len = n;
+		return;
+	}
+	pj_reset(&t->buf);
+	gm_put(&t->buf, s, n);
+	gm_text_buf(t);
+}
+
+/* JS-trim t (a view when nothing goes at its end). */
+static void gm_text_trim(struct gm_text *t)
+{
+	size_t a, e;
+	pj_trim_bounds(t->p, t->len, &a, &e);
+	if (e == t->len) {
+		t->p += a;
+		t->len -= a;
+		return;
+	}
+	struct pj_buf b = {0};
+	pj_add(&b, t->p + a, e - a);
+	gm_text_take(t, &b);
+}
+
+/* pj_normalize_text of t (a view when only leading space goes). */
+static void gm_text_normalize(struct gm_text *t)
+{
+	struct pj_buf b = {0};
+	const char *p;
+	size_t n;
+	pj_normalize_view(&b, t->p, t->len, &p, &n);
+	if (b.p && p == b.p) {
+		gm_text_take(t, &b);
+		return;
+	}
+	pj_free(&b);
+	t->p = p;
+	t->len = n;
+}
+
+/* ------------------------------------------------------------------ */
 /* text extraction (ref §1.4 extractText)                               */
 
-/* Append the text of v to out (out is reset first): a string trimmed;
- * an array's non-empty item texts joined with a blank line; an object's
- * text, content string, parts, content array, or functionResponse output
- * (only when `fnresp`). Invalid UTF-8 is replaced. */
-static void gm_extract(struct json_object *v, bool fnresp, struct pj_buf *out)
+/* The text of v into *out (replacing it): a string trimmed; an array's
+ * non-empty item texts joined with a blank line; an object's text,
+ * content string, parts, content array, or functionResponse output (only
+ * when `fnresp`). Invalid UTF-8 is replaced. A view into v when one
+ * string gives it as it stands (but for leading space). */
+static void gm_extract_view(struct json_object *v, bool fnresp, struct gm_text *out)
 {
-	pj_reset(out);
+	pj_reset(&out->buf);
+	gm_text_buf(out);
 	if (!v)
 		return;
+	size_t n;
 	if (json_object_is_type(v, json_type_string)) {
-		const char *s = json_object_get_string(v);
+		const char *s = pj_sval(v, &n);
 		size_t a, e;
-		pj_trim_bounds(s, (size_t)json_object_get_string_len(v), &a, &e);
-		gm_put(out, s + a, e - a);
+		pj_trim_bounds(s, n, &a, &e);
+		gm_text_put(out, s + a, e - a, e == n);
 		return;
 	}
 	if (json_object_is_type(v, json_type_array)) {
-		struct pj_buf item = {0};
-		size_t n = json_object_array_length(v);
+		struct gm_text item = {0};
+		struct pj_buf first = {0};
+		size_t k = 0;
+		n = json_object_array_length(v);
 		for (size_t i = 0; i < n; i++) {
-			gm_extract(json_object_array_get_idx(v, i), fnresp, &item);
+			gm_extract_view(json_object_array_get_idx(v, i), fnresp, &item);
 			if (!item.len)
 				continue;
-			if (out->len)
-				pj_adds(out, "\n\n");
-			pj_add(out, item.p, item.len);
+			if (!k++) {
+				/* one item stays where it is */
+				gm_text_keep(&item, &first);
+				out->p = item.p;
+				out->len = item.len;
+				continue;
+			}
+			if (k == 2)
+				pj_add(&out->buf, out->p, out->len);
+			pj_adds(&out->buf, "\n\n");
+			pj_add(&out->buf, item.p, item.len);
+			gm_text_buf(out);
 		}
-		pj_free(&item);
-		pj_trim(out);
+		if (k == 1 && first.p) {
+			pj_free(&out->buf);
+			out->buf = first;
+		} else {
+			pj_free(&first);
+		}
+		gm_text_free(&item);
+		gm_text_trim(out);
 		return;
 	}
 	if (!json_object_is_type(v, json_type_object))
 		return;
 	struct json_object *m;
 	if (json_object_object_get_ex(v, "text", &m) && json_object_is_type(m, json_type_string)) {
-		gm_extract(m, fnresp, out);
+		gm_extract_view(m, fnresp, out);
 		if (out->len)
 			return;
 	}
 	if (json_object_object_get_ex(v, "content", &m) && json_object_is_type(m, json_type_string)) {
-		gm_extract(m, fnresp, out);
+		gm_extract_view(m, fnresp, out);
 		if (out->len)
 			return;
 	}
 	if ((m = pj_arr(v, "parts"))) {
-		gm_extract(m, fnresp, out);
+		gm_extract_view(m, fnresp, out);
 		if (out->len)
 			return;
 	}
 	if ((m = pj_arr(v, "content"))) {
-		gm_extract(m, fnresp, out);
+		gm_extract_view(m, fnresp, out);
 		if (out->len)
 			return;
 	}
 	if (fnresp) {
-		size_t n;
 		const char *s = pj_strn(pj_obj(pj_obj(v, "functionResponse"), "response"), "output", &n);
 		if (s && n)
-			gm_put(out, s, n);
+			gm_text_put(out, s, n, true);
 	}
+}
+
+/* gm_extract_view, always copied into out (reset first). */
+static void gm_extract(struct json_object *v, bool fnresp, struct pj_buf *out)
+{
+	struct gm_text t = {0};
+	gm_extract_view(v, fnresp, &t);
+	pj_reset(out);
+	if (t.len)
+		pj_add(out, t.p, t.len);
+	gm_text_free(&t);
 }
 
 /* Does a Part list hold a functionResponse part? *only* gets whether every
@@ -550,7 +702,8 @@ struct gm_out {
 	uint32_t index;
 	const char *pet; /* provider event type (static or message-owned) */
 	const char *subtype, *level;
-	struct pj_buf id, content, model, tcid, name, desc, input, result;
+	struct pj_buf id, model, tcid, name, desc, input;
+	struct gm_text content, result; /* may be views into the message */
 };
 
 struct gm_msgev {
@@ -567,13 +720,13 @@ static const char *gm_opt(const struct pj_buf *b)
 static void gm_out_free(struct gm_out *o)
 {
 	pj_free(&o->id);
-	pj_free(&o->content);
+	gm_text_free(&o->content);
 	pj_free(&o->model);
 	pj_free(&o->tcid);
 	pj_free(&o->name);
 	pj_free(&o->desc);
 	pj_free(&o->input);
-	pj_free(&o->result);
+	gm_text_free(&o->result);
 }
 
 static void gm_msgev_free(struct gm_msgev *m)
@@ -653,23 +806,24 @@ static bool gm_has_command(const char *text, const char *s, size_t n)
 }
 
 /* The user text per ref §1.4: displayContent preferred, content's command
- * lines missing from it put in front. Result in out. */
-static void gm_user_text(struct json_object *msg, struct pj_buf *out)
+ * lines missing from it put in front. Result in *out (replaced; a view
+ * into msg when one text gives it as it stands). */
+static void gm_user_text(struct json_object *msg, struct gm_text *out)
 {
 	struct json_object *content = NULL, *display = NULL;
 	json_object_object_get_ex(msg, "content", &content);
 	json_object_object_get_ex(msg, "displayContent", &display);
-	struct pj_buf raw = {0}, disp = {0};
-	gm_extract(content, false, &raw);
-	pj_normalize_text(&raw);
-	gm_extract(display, false, &disp);
-	pj_normalize_text(&disp);
-	pj_reset(out);
+	struct gm_text raw = {0}, disp = {0};
+	gm_extract_view(content, false, &raw);
+	gm_text_normalize(&raw);
+	gm_extract_view(display, false, &disp);
+	gm_text_normalize(&disp);
 	if (!disp.len) {
-		pj_add(out, pj_cstr(&raw), raw.len);
+		gm_text_move(out, &raw);
 	} else if (!raw.len) {
-		pj_add(out, disp.p, disp.len);
+		gm_text_move(out, &disp);
 	} else {
+		struct pj_buf b = {0};
 		const char *p = raw.p;
 		while (*p) {
 			const char *nl = strchr(p, '\n');
@@ -677,18 +831,19 @@ static void gm_user_text(struct json_object *msg, struct pj_buf *out)
 			size_t a, e;
 			pj_trim_bounds(p, len, &a, &e);
 			if (gm_command_line(p + a, e - a) && !gm_has_command(disp.p, p + a, e - a)) {
-				pj_add(out, p + a, e - a);
-				pj_adds(out, "\n");
+				pj_add(&b, p + a, e - a);
+				pj_adds(&b, "\n");
 			}
 			if (!nl)
 				break;
 			p = nl + 1;
 		}
-		pj_add(out, disp.p, disp.len);
-		pj_trim(out);
+		pj_add(&b, disp.p, disp.len);
+		pj_trim(&b);
+		gm_text_take(out, &b);
 	}
-	pj_free(&raw);
-	pj_free(&disp);
+	gm_text_free(&raw);
+	gm_text_free(&disp);
 }
 
 /* tool.call description (ref §1.4), falling back to displayName. */
@@ -737,22 +892,28 @@ static void gm_tool_desc(struct json_object *tc, const char *name, struct pj_buf
 		pj_free(out); /* no description */
 }
 
-/* tool.result text (ref §1.4), with functionResponse response.error too. */
-static void gm_tool_result(struct json_object *tc, struct pj_buf *out)
+/* tool.result text (ref §1.4), with functionResponse response.error too,
+ * into *t (a view into tc when one text gives it as it stands). */
+static void gm_tool_result(struct json_object *tc, struct gm_text *t)
 {
 	struct json_object *rd = NULL, *res = NULL;
+	struct pj_buf *out = &t->buf;
 	json_object_object_get_ex(tc, "resultDisplay", &rd);
 	bool has_res = json_object_object_get_ex(tc, "result", &res);
-	gm_extract(rd, true, out);
-	if (out->len)
+	gm_extract_view(rd, true, t);
+	if (t->len)
 		return;
 	if (res && json_object_is_type(res, json_type_string)) {
-		gm_put(out, json_object_get_string(res), (size_t)json_object_get_string_len(res));
+		size_t n;
+		const char *s = pj_sval(res, &n);
+		gm_text_put(t, s, n, true);
 		return;
 	}
-	gm_extract(res, true, out);
-	if (out->len)
+	gm_extract_view(res, true, t);
+	if (t->len)
 		return;
+	pj_reset(out);
+	gm_text_buf(t);
 	if (res && json_object_is_type(res, json_type_array)) {
 		size_t n = json_object_array_length(res);
 		for (size_t i = 0; i < n; i++) {
@@ -767,14 +928,17 @@ static void gm_tool_result(struct json_object *tc, struct pj_buf *out)
 				gm_put(out, e, en);
 			}
 		}
+		gm_text_buf(t);
 		if (out->len)
 			return;
 	}
 	if (!has_res) {
 		pj_add(out, "", 0);
+		gm_text_buf(t);
 		return;
 	}
 	gm_puts(out, res ? pj_text(res) : "null");
+	gm_text_buf(t);
 }
 
 static bool gm_terminal(const char *status)
@@ -854,34 +1018,38 @@ static void gm_build(struct gm_state *st, struct json_object *msg, const char *k
 	if (!strcmp(type, "user")) {
 		bool only;
 		bool fn = gm_has_fnresp(content, &only);
-		gm_user_text(msg, &t);
-		if (!t.len) {
+		struct gm_text ut = {0};
+		gm_user_text(msg, &ut);
+		if (!ut.len) {
 			st->host->count(st->ctx, fn ? "tool-response" : "empty-user");
 		} else {
 			struct gm_out *o = gm_new_out(st, m, key, "message.user", -1);
-			pj_add(&o->content, t.p, t.len);
-			if (!strncmp(t.p, "<session_context>", 17))
+			if (!strncmp(ut.p, "<session_context>", 17))
 				o->flags |= KATO_EVENT_INJECTED;
 			else if (!fn && !st->subagent)
 				o->flags |= KATO_EVENT_HUMAN;
+			gm_text_move(&o->content, &ut);
 		}
+		gm_text_free(&ut);
 	} else if (!strcmp(type, "gemini")) {
-		gm_extract(content, true, &t);
-		pj_normalize_text(&t);
-		if (!t.len)
-			gm_extract(display, true, &t);
+		struct gm_text ct = {0};
+		gm_extract_view(content, true, &ct);
+		gm_text_normalize(&ct);
+		if (!ct.len)
+			gm_extract_view(display, true, &ct);
 		struct pj_buf model = {0};
 		gm_member(msg, "model", &model);
 		if (model.len && pos + 1 >= st->model_pos) {
 			gm_set(&st->model, model.p);
 			st->model_pos = pos + 1;
 		}
-		if (t.len) {
+		if (ct.len) {
 			struct gm_out *o = gm_new_out(st, m, key, "message.assistant", -1);
-			pj_add(&o->content, t.p, t.len);
+			gm_text_move(&o->content, &ct);
 			if (model.len)
 				pj_add(&o->model, model.p, model.len);
 		}
+		gm_text_free(&ct);
 		pj_free(&model);
 		struct json_object *th = NULL;
 		json_object_object_get_ex(msg, "thoughts", &th);
@@ -912,7 +1080,8 @@ static void gm_build(struct gm_state *st, struct json_object *msg, const char *k
 			if (!t.len)
 				continue;
 			struct gm_out *o = gm_new_out(st, m, key, "thinking", (long)j);
-			pj_add(&o->content, t.p, t.len);
+			pj_add(&o->content.buf, t.p, t.len);
+			gm_text_buf(&o->content);
 		}
 		struct json_object *tcs = pj_arr(msg, "toolCalls");
 		size_t ntc = tcs ? json_object_array_length(tcs) : 0;
@@ -958,7 +1127,8 @@ static void gm_build(struct gm_state *st, struct json_object *msg, const char *k
 		}
 		if (t.len) {
 			struct gm_out *o = gm_new_out(st, m, key, "provider.info", -1);
-			pj_add(&o->content, t.p, t.len);
+			pj_add(&o->content.buf, t.p, t.len);
+			gm_text_buf(&o->content);
 			o->subtype = !strcmp(type, "info") ? "info" : !strcmp(type, "error") ? "error" : "warning";
 			o->level = o->subtype;
 		}
@@ -980,13 +1150,13 @@ static uint64_t gm_out_hash(const struct gm_msgev *m, const struct gm_out *o)
 	h = gm_fnv(h, gm_opt(&m->ts));
 	h = gm_fnv(h, gm_opt(&m->turn));
 	h = gm_fnv(h, gm_opt(&m->pid));
-	h = gm_fnvb(h, &o->content);
+	h = gm_fnvt(h, &o->content);
 	h = gm_fnv(h, gm_opt(&o->model));
 	h = gm_fnv(h, gm_opt(&o->tcid));
 	h = gm_fnv(h, gm_opt(&o->name));
 	h = gm_fnvb(h, &o->desc);
 	h = gm_fnv(h, gm_opt(&o->input));
-	h = gm_fnvb(h, &o->result);
+	h = gm_fnvt(h, &o->result);
 	h = gm_fnv(h, o->subtype);
 	return h;
 }
@@ -1004,13 +1174,13 @@ static void gm_emit_out(struct gm_state *st, const struct gm_msgev *m, const str
 		.timestamp = gm_opt(&m->ts),
 		.provider_event_type = o->pet ? o->pet : m->type.p ? m->type.p : "",
 		.provider_event_id = gm_opt(&m->pid),
-		.content = gm_opt(&o->content),
+		.content = o->content.p,
 		.model = gm_opt(&o->model),
 		.tool_call_id = gm_opt(&o->tcid),
 		.name = gm_opt(&o->name),
 		.description = gm_opt(&o->desc),
 		.input_json = gm_opt(&o->input),
-		.result = gm_opt(&o->result),
+		.result = o->result.p,
 		.subtype = o->subtype,
 		.level = o->level,
 		.content_len = o->content.len,
@@ -1096,10 +1266,10 @@ static char *gm_key(struct json_object *msg, size_t pos)
 	return b.p;
 }
 
+/* Hash of the message's JSON text (a huge string hashed in slices). */
 static uint64_t gm_raw(struct json_object *msg)
 {
-	const char *s = pj_text(msg);
-	return pj_hash64(s, strlen(s));
+	return pj_hash_text(msg);
 }
 
 /* Replace the current list with the messages array (a document, a whole
@@ -1159,9 +1329,9 @@ static void gm_meta(struct gm_state *st, struct json_object *o)
 	struct json_object *dirs = pj_arr(o, "directories");
 	if (dirs && json_object_array_length(dirs) > 0) {
 		pj_reset(&b);
-		const char *d = json_object_get_string(json_object_array_get_idx(dirs, 0));
-		if (json_object_is_type(json_object_array_get_idx(dirs, 0), json_type_string) && d) {
-			size_t a, e;
+		size_t dn, a, e;
+		const char *d = pj_sval(json_object_array_get_idx(dirs, 0), &dn);
+		if (d) {
 			pj_trim_bounds(d, strlen(d), &a, &e);
 			gm_put(&b, d + a, e - a);
 			if (b.len)
@@ -1199,11 +1369,12 @@ static void gm_rewind(struct gm_state *st, const char *target)
 	pj_adds(&o->id, ":");
 	pj_add(&o->id, pj_cstr(&t), t.len);
 	snprintf(n, sizeof n, "%zu", removed);
-	pj_adds(&o->content, "Rewound to message ");
-	pj_add(&o->content, pj_cstr(&t), t.len);
-	pj_adds(&o->content, pos < 0 ? " (not found: all " : " (");
-	pj_adds(&o->content, n);
-	pj_adds(&o->content, " message(s) removed from the conversation)");
+	pj_adds(&o->content.buf, "Rewound to message ");
+	pj_add(&o->content.buf, pj_cstr(&t), t.len);
+	pj_adds(&o->content.buf, pos < 0 ? " (not found: all " : " (");
+	pj_adds(&o->content.buf, n);
+	pj_adds(&o->content.buf, " message(s) removed from the conversation)");
+	gm_text_buf(&o->content);
 	o->subtype = "rewind";
 	o->level = "info";
 	o->pet = "$rewindTo";
@@ -1382,7 +1553,7 @@ static int gm_load(struct gm_state *st, const void *blob, size_t len)
 		struct json_object *msg = NULL;
 		if (f & 1) {
 			char *text = gm_rd_str(&r);
-			msg = text ? pj_parse(text, strlen(text)) : NULL;
+			msg = text ? pj_parse_line(text, strlen(text)) : NULL;
 			free(text);
 			if (!json_object_is_type(msg, json_type_object))
 				r.bad = true;
@@ -1548,7 +1719,7 @@ static int gm_open_file(const struct kato_host *host, void *ctx, const char *pat
 static int gm_parse_line(void *state, const char *line, size_t len)
 {
 	struct gm_state *st = state;
-	struct json_object *o = pj_parse(line, len);
+	struct json_object *o = pj_parse_line(line, len);
 	if (!o)
 		return 1;
 	if (!json_object_is_type(o, json_type_object)) {
@@ -1570,8 +1741,9 @@ static int gm_parse_line(void *state, const char *line, size_t len)
 			gm_count_unknown(st, "$set", NULL);
 		}
 	} else if (json_object_object_get_ex(o, "$rewindTo", &v)) {
+		size_t n;
 		if (json_object_is_type(v, json_type_string))
-			gm_rewind(st, json_object_get_string(v));
+			gm_rewind(st, pj_sval(v, &n));
 		else
 			gm_count_unknown(st, "$rewindTo", NULL);
 	} else if (pj_str(o, "sessionId")) {
