@@ -965,30 +965,6 @@ START_TEST(test_escaped_nul)
 }
 END_TEST
 
-/* Append n bytes of JSON string body full of escapes (a pattern that
- * pj_parse_line's decoder and json-c must read alike). */
-static void escaped_body(struct buf *b, size_t n)
-{
-	static const char pat[] = "ab \\n\\\"\\u00e9\\ud83d\\ude00\\u0000\\t/\\/ \xc3\xa9 ";
-	size_t k = sizeof pat - 1;
-	buf_adds(b, "x");
-	while (n > k) {
-		buf_add(b, pat, k);
-		n -= k;
-	}
-	buf_adds(b, "y");
-}
-
-/* Field `key` of event i decoded by plain json-c: ptr (malloc'd), len. */
-static char *ev_text(const struct tu_run *r, size_t i, const char *key, size_t *len)
-{
-	struct json_object *o = tu_event(r, i);
-	const char *v = pj_strn(o, key, len);
-	char *c = v ? xstrndup(v, *len) : NULL;
-	json_object_put(o);
-	return c;
-}
-
 /* A huge line (pj_parse_line's own decoder) gives events with the same
  * text, so the same JSON, as json-c's reading of the line. */
 START_TEST(test_huge_line)
@@ -1002,15 +978,15 @@ START_TEST(test_huge_line)
 	size_t l1 = in.len;
 	buf_adds(&in, "{\"type\":\"user\",\"uuid\":\"u1\",\"timestamp\":\"2026-01-01T00:00:01.000Z\","
 		      "\"message\":{\"role\":\"user\",\"content\":\"");
-	escaped_body(&in, big);
+	tu_escaped_body(&in, big);
 	buf_adds(&in, "\"}}\n");
 	size_t l2 = in.len;
 	buf_adds(&in, "{\"type\":\"user\",\"uuid\":\"u2\",\"timestamp\":\"2026-01-01T00:00:02.000Z\","
 		      "\"message\":{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"first\"},"
 		      "{\"type\":\"text\",\"text\":\"");
-	escaped_body(&in, big);
+	tu_escaped_body(&in, big);
 	buf_adds(&in, "\"},{\"type\":\"tool_result\",\"tool_use_id\":\"tu\",\"content\":\"");
-	escaped_body(&in, big);
+	tu_escaped_body(&in, big);
 	buf_adds(&in, "\"}]}}\n");
 	struct tu_run *r = tu_parse_buf(&p, "/x/s.jsonl", in.p, in.len);
 	ck_assert_uint_eq(r->nbad, 0);
@@ -1022,18 +998,18 @@ START_TEST(test_huge_line)
 	ck_assert(o1 && o2);
 	size_t n, en;
 	const char *m1 = pj_strn(pj_obj(o1, "message"), "content", &n);
-	char *got = ev_text(r, 1, "content", &en);
+	char *got = tu_event_text(r, 1, "content", &en);
 	ck_assert_uint_eq(en, n);
 	ck_assert(!memcmp(got, m1, n));
 	free(got);
 	struct json_object *parts = pj_arr(pj_obj(o2, "message"), "content");
 	const char *m2 = pj_strn(json_object_array_get_idx(parts, 1), "text", &n);
-	got = ev_text(r, 2, "content", &en);
+	got = tu_event_text(r, 2, "content", &en);
 	ck_assert_uint_eq(en, n + 7);
 	ck_assert(!memcmp(got, "first\n\n", 7) && !memcmp(got + 7, m2, n));
 	free(got);
 	const char *m3 = pj_strn(json_object_array_get_idx(parts, 2), "content", &n);
-	got = ev_text(r, 3, "result", &en);
+	got = tu_event_text(r, 3, "result", &en);
 	ck_assert_uint_eq(en, n);
 	ck_assert(!memcmp(got, m3, n));
 	free(got);

@@ -903,6 +903,89 @@ START_TEST(test_escaped_nul)
 }
 END_TEST
 
+/* Is event i's `key` text exactly want[0..n)? */
+static void assert_text(const struct tu_run *r, size_t i, const char *key, const char *want, size_t n)
+{
+	size_t en;
+	char *got = tu_event_text(r, i, key, &en);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_eq(en, n);
+	ck_assert(!memcmp(got, want, n));
+	free(got);
+}
+
+/* Huge lines (pj_parse_line's own decoder) give the texts json-c reads:
+ * a user message and a tool output emitted as they are, two joined
+ * parts, and a text that normalizing changes. */
+START_TEST(test_huge_line)
+{
+	size_t big = PJ_HUGE_LINE + 4096;
+	struct buf in = BUF_INIT;
+	size_t at[5];
+	buf_adds(&in, "{\"timestamp\":\"2026-01-01T00:00:00.000Z\",\"type\":\"session_meta\",\"payload\":"
+		      "{\"id\":\"s-huge\",\"cwd\":\"/tmp\",\"originator\":\"codex_cli_rs\",\"cli_version\":\"0.146.0\"}}\n");
+	at[0] = in.len;
+	buf_adds(&in, "{\"timestamp\":\"2026-01-01T00:00:01.000Z\",\"type\":\"event_msg\",\"payload\":"
+		      "{\"type\":\"user_message\",\"message\":\"");
+	tu_escaped_body(&in, big);
+	buf_adds(&in, "\"}}\n");
+	at[1] = in.len;
+	buf_adds(&in, "{\"timestamp\":\"2026-01-01T00:00:02.000Z\",\"type\":\"response_item\",\"payload\":"
+		      "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"first\"},"
+		      "{\"type\":\"output_text\",\"text\":\"A");
+	tu_escaped_body(&in, big);
+	buf_adds(&in, "\"}]}}\n");
+	at[2] = in.len;
+	buf_adds(&in, "{\"timestamp\":\"2026-01-01T00:00:03.000Z\",\"type\":\"response_item\",\"payload\":"
+		      "{\"type\":\"function_call_output\",\"call_id\":\"c1\",\"output\":\"B");
+	tu_escaped_body(&in, big);
+	buf_adds(&in, "\"}}\n");
+	at[3] = in.len;
+	buf_adds(&in, "{\"timestamp\":\"2026-01-01T00:00:04.000Z\",\"type\":\"event_msg\",\"payload\":"
+		      "{\"type\":\"agent_message\",\"message\":\"C\\r\\n\\n\\n\\nD");
+	tu_escaped_body(&in, big);
+	buf_adds(&in, " \\n\"}}\n");
+	at[4] = in.len;
+	struct tu_run *r = tu_parse_buf(&cx, "/x/rollout-2026-01-01T00-00-00-s-huge.jsonl", in.p, in.len);
+	ck_assert_uint_eq(r->nbad, 0);
+	ck_assert_uint_eq(r->n, 4);
+
+	/* the expected texts, from json-c */
+	struct json_object *o[4];
+	for (int k = 0; k < 4; k++) {
+		o[k] = pj_parse(in.p + at[k], at[k + 1] - at[k] - 1);
+		ck_assert_ptr_nonnull(o[k]);
+	}
+	size_t n;
+	const char *t = pj_strn(pj_obj(o[0], "payload"), "message", &n);
+	assert_text(r, tu_find_kind(r, "message.user", 0), "content", t, n);
+
+	struct pj_buf want = {0};
+	struct json_object *parts = pj_arr(pj_obj(o[1], "payload"), "content");
+	t = pj_strn(json_object_array_get_idx(parts, 1), "text", &n);
+	pj_adds(&want, "first\n\n");
+	pj_add(&want, t, n);
+	size_t i = tu_find_kind(r, "message.assistant", 0);
+	assert_text(r, i, "content", want.p, want.len);
+
+	t = pj_strn(pj_obj(o[2], "payload"), "output", &n);
+	assert_text(r, tu_find_kind(r, "tool.result", 0), "result", t, n);
+
+	pj_reset(&want);
+	t = pj_strn(pj_obj(o[3], "payload"), "message", &n);
+	pj_add(&want, t, n);
+	pj_normalize_text(&want);
+	ck_assert(!memcmp(want.p, "C\n\nDx", 5));
+	assert_text(r, tu_find_kind(r, "message.assistant", i + 1), "content", want.p, want.len);
+
+	pj_free(&want);
+	for (int k = 0; k < 4; k++)
+		json_object_put(o[k]);
+	tu_run_free(r);
+	buf_free(&in);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("codex");
@@ -928,6 +1011,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_last_line_without_newline);
 	tcase_add_test(tc, test_escaped_nul);
+	tcase_add_test(tc, test_huge_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

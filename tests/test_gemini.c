@@ -1111,6 +1111,87 @@ START_TEST(test_escaped_nul)
 }
 END_TEST
 
+/* Is event i's `key` text exactly want[0..n)? */
+static void assert_text(const struct tu_run *r, size_t i, const char *key, const char *want, size_t n)
+{
+	size_t en;
+	char *got = tu_event_text(r, i, key, &en);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_eq(en, n);
+	ck_assert(!memcmp(got, want, n));
+	free(got);
+}
+
+/* Huge JSONL lines (pj_parse_line's own decoder) give the texts json-c
+ * reads: a user text and a tool output emitted as they are, an assistant
+ * text that normalizing changes, two joined user parts. */
+START_TEST(test_huge_line)
+{
+	struct plugin p = tu_plugin("gemini");
+	size_t big = PJ_HUGE_LINE + 4096;
+	struct buf in = BUF_INIT;
+	size_t at[4];
+	buf_adds(&in, "{\"sessionId\":\"s-huge\",\"projectHash\":\"x\",\"startTime\":\"2026-01-01T00:00:00.000Z\","
+		      "\"lastUpdated\":\"2026-01-01T00:00:00.000Z\",\"kind\":\"main\"}\n");
+	at[0] = in.len;
+	buf_adds(&in, "{\"id\":\"u1\",\"timestamp\":\"2026-01-01T00:00:01.000Z\",\"type\":\"user\",\"content\":[{\"text\":\"");
+	tu_escaped_body(&in, big);
+	buf_adds(&in, "\"}]}\n");
+	at[1] = in.len;
+	buf_adds(&in, "{\"id\":\"g1\",\"timestamp\":\"2026-01-01T00:00:02.000Z\",\"type\":\"gemini\",\"content\":\" C\\r\\nD");
+	tu_escaped_body(&in, big);
+	buf_adds(&in, "\",\"tokens\":{\"input\":1},\"toolCalls\":[{\"id\":\"tc1\",\"name\":\"read_file\",\"args\":{\"path\":\"/x\"},"
+		      "\"status\":\"success\",\"result\":[{\"functionResponse\":{\"id\":\"tc1\",\"name\":\"read_file\","
+		      "\"response\":{\"output\":\"B");
+	tu_escaped_body(&in, big);
+	buf_adds(&in, "\"}}}]}]}\n");
+	at[2] = in.len;
+	buf_adds(&in, "{\"id\":\"u2\",\"timestamp\":\"2026-01-01T00:00:03.000Z\",\"type\":\"user\",\"content\":"
+		      "[{\"text\":\"first\"},{\"text\":\"A");
+	tu_escaped_body(&in, big);
+	buf_adds(&in, "\"}]}\n");
+	at[3] = in.len;
+	struct tu_run *r = run_buf(&p, in.p, in.len, true);
+	ck_assert_uint_eq(r->nbad, 0);
+	ck_assert_uint_eq(r->n, 5);
+
+	/* the expected texts, from json-c */
+	struct json_object *o[3];
+	for (int k = 0; k < 3; k++) {
+		o[k] = pj_parse(in.p + at[k], at[k + 1] - at[k] - 1);
+		ck_assert_ptr_nonnull(o[k]);
+	}
+	size_t n;
+	const char *t = pj_strn(json_object_array_get_idx(pj_arr(o[0], "content"), 0), "text", &n);
+	size_t i = tu_find_kind(r, "message.user", 0);
+	assert_text(r, i, "content", t, n);
+
+	struct pj_buf want = {0};
+	t = pj_strn(o[1], "content", &n);
+	pj_add(&want, t, n);
+	pj_normalize_text(&want);
+	ck_assert(!memcmp(want.p, "C\nDx", 4));
+	assert_text(r, tu_find_kind(r, "message.assistant", 0), "content", want.p, want.len);
+	struct json_object *fr = pj_obj(json_object_array_get_idx(
+		pj_arr(json_object_array_get_idx(pj_arr(o[1], "toolCalls"), 0), "result"), 0), "functionResponse");
+	t = pj_strn(pj_obj(fr, "response"), "output", &n);
+	assert_text(r, tu_find_kind(r, "tool.result", 0), "result", t, n);
+
+	pj_reset(&want);
+	t = pj_strn(json_object_array_get_idx(pj_arr(o[2], "content"), 1), "text", &n);
+	pj_adds(&want, "first\n\n");
+	pj_add(&want, t, n);
+	assert_text(r, tu_find_kind(r, "message.user", i + 1), "content", want.p, want.len);
+
+	pj_free(&want);
+	for (int k = 0; k < 3; k++)
+		json_object_put(o[k]);
+	tu_run_free(r);
+	buf_free(&in);
+	tu_plugin_free(&p);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("gemini");
@@ -1132,6 +1213,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_reset);
 	tcase_add_test(tc, test_escaped_nul);
+	tcase_add_test(tc, test_huge_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

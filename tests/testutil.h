@@ -262,6 +262,43 @@ static inline size_t tu_count_json(const struct tu_run *r, const char *needle)
 }
 
 /* Free what tu_plugin allocated (the plugin itself stays mapped). */
+/* Append n bytes of JSON string body full of escapes (a pattern that
+ * pj_parse_line's decoder and json-c must read alike): "x", the pattern,
+ * "y". */
+static inline void tu_escaped_body(struct buf *b, size_t n)
+{
+	static const char pat[] = "ab \\n\\\"\\u00e9\\ud83d\\ude00\\u0000\\t/\\/ \xc3\xa9 ";
+	size_t k = sizeof pat - 1;
+	buf_adds(b, "x");
+	while (n > k) {
+		buf_add(b, pat, k);
+		n -= k;
+	}
+	buf_adds(b, "y");
+}
+
+/* Field `key` of event i as read back by json-c: malloc'd copy, *len. */
+static inline char *tu_event_text(const struct tu_run *r, size_t i, const char *key, size_t *len)
+{
+	struct json_object *o = tu_event(r, i);
+	const char *v = pj_strn(o, key, len);
+	char *c = v ? xstrndup(v, *len) : NULL;
+	json_object_put(o);
+	return c;
+}
+
+/* Index of the first event of `kind` at or after `from` (fails if none). */
+static inline size_t tu_find_kind(const struct tu_run *r, const char *kind, size_t from)
+{
+	char needle[64];
+	snprintf(needle, sizeof needle, "\"kind\":\"%s\"", kind);
+	for (size_t i = from; i < r->n; i++)
+		if (strstr(r->events[i], needle))
+			return i;
+	ck_abort_msg("no %s event from %zu", kind, from);
+	return 0;
+}
+
 static inline void tu_plugin_free(struct plugin *p)
 {
 	free(p->path);
