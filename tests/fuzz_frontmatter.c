@@ -64,8 +64,13 @@ static void merge_checked(const char *block, size_t len, const char *const *part
 		struct buf again = BUF_INIT;
 		bool ch2 = true;
 		char *err2 = NULL;
-		if (fm_merge(out.p, out.len, parts, ids, kinds, &again, &ch2, &err2) != 0 || ch2)
+		int rc2 = fm_merge(out.p, out.len, parts, ids, kinds, &again, &ch2, &err2);
+		if (rc2 != 0 || ch2) {
+			if (getenv("KATO_FUZZ_DEBUG"))
+				fprintf(stderr, "second merge: rc %d, changed %d, err %s\nfirst:\n%s\nsecond:\n%s\n",
+					rc2, ch2, err2 ? err2 : "-", out.p, again.p ? again.p : "");
 			abort(); /* merging the same lists twice must be a no-op */
+		}
 		buf_free(&again);
 		free(err2);
 	}
