@@ -106,11 +106,14 @@ after() {
 	check "$what: peak RSS $((hwm / 1024)) MiB <= $((limit / 1024)) MiB" [ "$hwm" -le "$limit" ]
 }
 
-# wait_stored SID PATTERN SECONDS: the export of SID matches within the time.
+# wait_stored SID PATTERN SECONDS: the export of SID matches within the
+# time (wall clock: one export of a huge event may itself take seconds).
 wait_stored() {
-	local i
-	for i in $(seq 1 $(($3 * 10))); do
-		timeout 10 "$KATO" export "$1" --format jsonl 2>/dev/null | grep -qF -- "$2" && return 0
+	local end=$((SECONDS + $3)) left
+	while [ "$SECONDS" -lt "$end" ]; do
+		left=$((end - SECONDS))
+		[ "$left" -gt 0 ] || left=1
+		timeout "$left" "$KATO" export "$1" --format jsonl 2>/dev/null | grep -qF -- "$2" && return 0
 		sleep 0.1
 	done
 	return 1
