@@ -7,8 +7,10 @@
  * lexically normal; an accepted path lies inside a root after resolving
  * every symlink of its existing part, is not itself a symlink, directory or
  * FIFO, and checking it again gives the same path. Built by tests/fuzz.sh. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,12 +49,28 @@ static void mk(const char *fmt, const char *kind, const char *target)
 		abort();
 }
 
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(p);
+	return 0;
+}
+
+/* The tree goes when the process ends normally. */
+static void teardown(void)
+{
+	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void setup(void)
 {
 	const char *tmp = getenv("TMPDIR");
 	snprintf(base, sizeof base, "%s/kato-fuzz-path.XXXXXX", tmp ? tmp : "/tmp");
 	if (!mkdtemp(base))
 		abort();
+	atexit(teardown);
 	mk("%s/home", "dir", NULL);
 	mk("%s/home/notes", "dir", NULL);
 	mk("%s/home/notes/sub", "dir", NULL);
