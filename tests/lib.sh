@@ -15,6 +15,18 @@ export HOME="$T/home" KATO_HOME="$T/kato"
 export CLAUDE_CONFIG_DIR="$HOME/.claude" CODEX_HOME="$HOME/.codex"
 unset XDG_CONFIG_HOME XDG_STATE_HOME XDG_DATA_HOME XDG_RUNTIME_DIR NOTIFY_SOCKET
 mkdir -p "$HOME" "$KATO_HOME"
+
+# KATO_WRAP="valgrind ..." runs every katod and kato through that command
+# (tests/reliability/valgrind.sh); WAIT_TRIES scales wait_for's 20 s.
+if [ -n "${KATO_WRAP:-}" ]; then
+	mkdir -p "$T/bin"
+	for b in kato katod; do
+		printf '#!/bin/sh\nexec %s %s "$@"\n' "$KATO_WRAP" "$top_builddir/$b" >"$T/bin/$b"
+		chmod +x "$T/bin/$b"
+	done
+	KATO="$T/bin/kato"
+	KATOD="$T/bin/katod"
+fi
 KATOD_PID=
 PASSED=0
 FAILED=0
@@ -58,11 +70,11 @@ stop_katod() { # stop_katod [signal]
 	return "$rc"
 }
 
-# wait_for "what" command... : retry for up to 20 s
+# wait_for "what" command... : retry for up to 20 s (WAIT_TRIES tenths)
 wait_for() {
 	local what=$1; shift
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 "${WAIT_TRIES:-200}"); do
 		if "$@" 2>/dev/null; then return 0; fi
 		sleep 0.1
 	done
