@@ -712,33 +712,33 @@ int main(int argc, char **argv)
 	if (!d.config_path)
 		d.config_path = config_default_path();
 	config_defaults(&d.cfg);
+	int rc = 1, lock = -1, ep = -1;
+	char *dbpath = NULL, *err = NULL;
 	if (load_config(&d) < 0)
-		return 1;
+		goto out;
 	if (!verbose)
 		log_set_level(d.cfg.operational_level);
 	if (!foreground && daemonize() < 0) {
 		log_error("cannot detach: %s", strerror(errno));
-		return 1;
+		goto out;
 	}
-	int lock = take_lock();
+	lock = take_lock();
 	if (lock < 0)
-		return 1;
+		goto out;
 
 	plugin_load_all(&d.plugins);
 	if (d.plugins.n == 0)
 		log_warn("no provider plugins loaded: nothing to watch (see kato providers)");
-	char *dbpath = paths_db_file();
-	char *err = NULL;
+	dbpath = paths_db_file();
 	if (store_open(dbpath, false, &d.store, &err) < 0) {
 		log_error("%s: %s", dbpath, err);
-		return 1;
+		goto out;
 	}
 	log_info("katod %s starting: store %s, %zu provider(s)", KATO_VERSION, dbpath, d.plugins.n);
-	free(dbpath);
 	d.in.store = d.store;
 	if (recorder_open(d.store, &d.cfg, &d.rec, &err) < 0) {
 		log_error("recordings: %s", err);
-		return 1;
+		goto out;
 	}
 	recorder_set_retry(d.rec, RETRY_MS, RETRY_MAX_MS);
 	d.in.on_event = on_event;
@@ -747,7 +747,7 @@ int main(int argc, char **argv)
 	if (store_meta_set(d.store, "katod_started_ms", wall_now_ms()) < 0 ||
 	    store_meta_set(d.store, "katod_stopped_ms", 0) < 0) {
 		log_error("store: %s", store_errmsg(d.store));
-		return 1;
+		goto out;
 	}
 
 	sigset_t mask;
@@ -766,10 +766,10 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	d.sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	d.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	int ep = epoll_create1(EPOLL_CLOEXEC);
+	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (d.sig_fd < 0 || d.timer_fd < 0 || ep < 0 || watch_open(&d.watch) < 0) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
-		return 1;
+		goto out;
 	}
 	struct epoll_event ev = {.events = EPOLLIN};
 	ev.data.fd = watch_fd(d.watch);
@@ -849,6 +849,8 @@ int main(int argc, char **argv)
 		heartbeat(&d, true);
 	store_meta_set(d.store, "katod_stopped_ms", wall_now_ms());
 	log_summary(&d, "stopped");
+	rc = 0;
+out:
 	for (size_t i = 0; i < d.npending; i++)
 		free(d.pending[i].path);
 	free(d.pending);
@@ -864,9 +866,15 @@ int main(int argc, char **argv)
 	plugin_set_free(&d.plugins);
 	config_free(&d.cfg);
 	free(d.config_path);
-	close(ep);
-	close(d.sig_fd);
-	close(d.timer_fd);
-	close(lock);
-	return 0;
+	free(dbpath);
+	free(err);
+	if (ep >= 0)
+		close(ep);
+	if (d.sig_fd >= 0)
+		close(d.sig_fd);
+	if (d.timer_fd >= 0)
+		close(d.timer_fd);
+	if (lock >= 0)
+		close(lock);
+	return rc;
 }

@@ -293,7 +293,8 @@ static void target_close(struct target *t)
 }
 
 /* Open the directory of canonical path `canon` through the policy and
- * look at the file: exists, size, frontmatter, last bytes. */
+ * look at the file: exists, size, frontmatter, last bytes. -1 with errno
+ * and *why when it cannot be used. */
 static int target_open(struct recorder *r, const char *canon, struct target *t, char **why)
 {
 	memset(t, 0, sizeof *t);
@@ -306,25 +307,28 @@ static int target_open(struct recorder *r, const char *canon, struct target *t, 
 	}
 	int fd = openat(t->dfd, t->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
-		if (errno == ENOENT)
+		int e = errno;
+		if (e == ENOENT)
 			return 0;
-		struct buf b = BUF_INIT;
-		buf_printf(&b, "%s", errno == ELOOP ? "is a symbolic link" : strerror(errno));
-		*why = buf_take(&b);
+		*why = xstrdup(e == ELOOP ? "is a symbolic link" : strerror(e));
 		target_close(t);
+		errno = e;
 		return -1;
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = S_ISREG(st.st_mode) ? errno : EINVAL;
 		close(fd);
-		*why = xstrdup("is not a regular file");
+		*why = xstrdup(e == EINVAL ? "is not a regular file" : strerror(e));
 		target_close(t);
+		errno = e;
 		return -1;
 	}
 	if (st.st_nlink > 1) {
 		close(fd);
 		*why = xstrdup("has other hard links (kato never writes through one)");
 		target_close(t);
+		errno = EMLINK;
 		return -1;
 	}
 	t->exists = true;
@@ -1093,6 +1097,24 @@ static void snapshot(struct sess *s, struct target *t, struct json_object *const
 	buf_free(&body);
 }
 
+/* Did a write fail for a reason that may pass (disk full, quota, I/O
+ * error, out of memory or descriptors)? Then the command is not settled:
+ * it runs again at its session's retry. */
+static bool transient(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == EAGAIN || e == EINTR || e == ENOMEM ||
+	       e == EMFILE || e == ENFILE;
+}
+
+/* Leave the command unsettled, to be run again later: returns -1 (the
+ * session's run fails and is retried with the doubling delay). */
+static int try_later(struct run *x, const char *target, const char *why)
+{
+	log_warn("%s session %s: ::%s %s: %s; will try again", x->s->provider, x->s->psid, x->c->name, target,
+		 why);
+	return -1;
+}
+
 static bool is_md(const char *path)
 {
 	size_t n = strlen(path);
@@ -1109,7 +1131,7 @@ static int cmd_init(struct run *x)
 	struct store_recording *rec = entry_for(s, canon);
 	struct target t;
 	if (target_open(s->r, canon, &t, &why) < 0) {
-		rc = settle(x, canon, "failed", why);
+		rc = transient(errno) ? try_later(x, canon, why) : settle(x, canon, "failed", why);
 		free(why);
 		free(canon);
 		return rc;
@@ -1141,11 +1163,12 @@ static int cmd_init(struct run *x)
 			evlist_free(&el);
 		}
 		if (replace_file(s->r, &t, buf_str(&stub), stub.len, true) < 0) {
+			int e = errno;
 			struct buf b = BUF_INIT;
-			buf_printf(&b, "cannot create the file: %s", strerror(errno));
+			buf_printf(&b, "cannot create the file: %s", strerror(e));
 			buf_free(&stub);
 			target_close(&t);
-			rc = settle(x, canon, "failed", b.p);
+			rc = transient(e) ? try_later(x, canon, b.p) : settle(x, canon, "failed", b.p);
 			buf_free(&b);
 			free(canon);
 			return rc;
@@ -1189,7 +1212,7 @@ static int cmd_record(struct run *x)
 	struct target t;
 	char *why = NULL;
 	if (target_open(s->r, canon, &t, &why) < 0) {
-		rc = settle(x, canon, "failed", why);
+		rc = transient(errno) ? try_later(x, canon, why) : settle(x, canon, "failed", why);
 		free(why);
 		free(canon);
 		return rc;
@@ -1253,7 +1276,7 @@ static int cmd_snapshot(struct run *x, bool recording)
 		return rc < 0 ? -1 : 0;
 	struct target t;
 	if (target_open(s->r, canon, &t, &why) < 0) {
-		rc = settle(x, canon, "failed", why);
+		rc = transient(errno) ? try_later(x, canon, why) : settle(x, canon, "failed", why);
 		free(why);
 		free(canon);
 		return rc;
@@ -1281,9 +1304,10 @@ static int cmd_snapshot(struct run *x, bool recording)
 		goto out;
 	}
 	if (replace_file(s->r, &t, doc.p, doc.len, false) < 0) {
+		int e = errno;
 		struct buf b = BUF_INIT;
-		buf_printf(&b, "cannot write the file: %s", strerror(errno));
-		rc = settle(x, canon, "failed", b.p);
+		buf_printf(&b, "cannot write the file: %s", strerror(e));
+		rc = transient(e) ? try_later(x, canon, b.p) : settle(x, canon, "failed", b.p);
 		buf_free(&b);
 		goto out;
 	}

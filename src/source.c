@@ -189,7 +189,7 @@ static int make_room(struct source_reader *r)
 		r->fill = live;
 		return 0;
 	}
-	if (r->cap >= SOURCE_MAX_LINE + CHUNK)
+	if (live > SOURCE_MAX_LINE || r->cap >= SOURCE_MAX_LINE + CHUNK)
 		return 1; /* line too long */
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, live);
@@ -197,6 +197,8 @@ static int make_room(struct source_reader *r)
 		r->fill = live;
 	}
 	size_t cap = r->cap * 2;
+	if (cap > SOURCE_MAX_LINE + CHUNK)
+		cap = SOURCE_MAX_LINE + CHUNK; /* room for the longest line and its newline */
 	char *nb = realloc(r->buf, cap);
 	if (!nb)
 		return -1;
@@ -237,7 +239,7 @@ int source_next(struct source_reader *r, const char **line, size_t *len, int64_t
 			r->start += n + 1;
 			r->pos += (int64_t)(n + 1);
 			*end = r->pos;
-			if (r->skipping) {
+			if (r->skipping || n > SOURCE_MAX_LINE) {
 				r->skipping = false;
 				*line = NULL;
 				*len = 0;

@@ -10,7 +10,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-/* Longest line kept in memory; longer lines are skipped and counted. */
+/* Longest line kept in memory (without its newline); longer lines are
+ * skipped and counted. */
 #define SOURCE_MAX_LINE (256u << 20)
 /* Bytes hashed at the head of a file, and just before the cursor. */
 #define SOURCE_HEAD_MAX 1024u

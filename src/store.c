@@ -582,10 +582,14 @@ int store_count(struct store *s, const char *provider, const char *type, int64_t
 
 /* ---- reading ---- */
 
+/* The snippet is the start of the first typed message; a message stored
+ * as a big row (STORE_BIG_ROW, typed BLOB) gives none: parsing it here
+ * would cost several times its size. */
 #define SESSION_COLS                                                                   \
 	"SELECT s.id, s.kato_id, s.provider, s.psid, s.parent_psid, s.title, s.cwd, s.model, " \
 	"s.first_ts, s.last_ts, "                                                      \
-	"(SELECT substr(json_extract(e.json, '$.content'), 1, 200) FROM events e "     \
+	"(SELECT CASE WHEN typeof(e.json) = 'blob' THEN NULL "                          \
+	" ELSE substr(json_extract(e.json, '$.content'), 1, 200) END FROM events e "    \
 	" WHERE e.session = s.id AND e.kind = 'message.user' AND (e.flags & 1) "       \
 	" ORDER BY e.seq LIMIT 1), "                                                   \
 	"(SELECT count(*) FROM events e WHERE e.session = s.id) FROM sessions s "
