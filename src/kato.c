@@ -497,7 +497,7 @@ static int print_command(void *ud, const struct store_command *c, const char *ka
 	if (!o->json) {
 		bool named = c->name[0] != '(';
 		printf("  %s  %.8s  line %-3d %s%s%s%s  %s%s%s%s%s\n", when, kato_id, c->line, named ? "::" : "",
-		       named ? c->name : "", named && c->arg ? " " : "", c->arg ? c->arg : "", c->outcome, c->target ? " " : "",
+		       c->name, c->arg ? " " : "", c->arg ? c->arg : "", c->outcome, c->target ? " " : "",
 		       c->target ? c->target : "", c->reason ? ": " : "", c->reason ? c->reason : "");
 		return 0;
 	}

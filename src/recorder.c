@@ -683,10 +683,28 @@ static int perform(struct recorder *r, struct target *t, const struct plan *p, c
 	return -1;
 }
 
+static struct retry *find_retry(struct recorder *r, int64_t sid);
+
+/* An append failed: log it; the first failure of a streak (the session is
+ * not waiting for a retry yet) also goes to the outcomes `kato status`
+ * shows, as "(append) failed". */
 static void log_append_failure(struct sess *s, const struct store_recording *rec, const char *why)
 {
 	log_error("recording %s (%s session %s): cannot append: %s; will retry", rec->path, s->provider, s->psid,
 		  why);
+	if (find_retry(s->r, s->sid))
+		return;
+	struct store_command sc = {
+		.session = s->sid,
+		.seq = rec->write_seq,
+		.name = "(append)",
+		.target = rec->path,
+		.outcome = "failed",
+		.reason = why,
+		.at_ms = wall_ms(),
+	};
+	if (store_add_command(s->r->store, &sc) < 0)
+		log_debug("store: cannot note the failed append: %s", store_errmsg(s->r->store));
 }
 
 /* Finish rec's committed intent after a crash or a failure: done if the

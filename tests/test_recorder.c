@@ -493,6 +493,14 @@ END_TEST
 
 /* A recording that cannot be written is reported for a retry, and the
  * retry writes the events once. */
+static int count_failed_appends(void *ud, const struct store_command *c, const char *kato_id)
+{
+	(void)kato_id;
+	if (!strcmp(c->name, "(append)") && !strcmp(c->outcome, "failed") && c->reason && c->target)
+		(*(int *)ud)++;
+	return 0;
+}
+
 START_TEST(a_failed_append_is_retried)
 {
 	struct fixture f;
@@ -511,6 +519,10 @@ START_TEST(a_failed_append_is_retried)
 	usleep(250 * 1000);
 	ck_assert_int_eq(recorder_run(f.rec), 1); /* tried again when due, still failing */
 	ck_assert_int_ge(recorder_next_retry(f.rec) - due, 400); /* and the wait doubled */
+	/* kato status shows the streak once, as a failed (append) */
+	int appends = 0;
+	ck_assert_int_eq(store_each_command(f.store, 100, count_failed_appends, &appends), 0);
+	ck_assert_int_eq(appends, 1);
 	ck_assert_int_eq(unlink(sub), 0);
 	ck_assert_int_eq(rename(moved, sub), 0);
 	bot(&f, "second reply"); /* its own new event: tried at once */
