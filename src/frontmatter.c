@@ -328,8 +328,66 @@ bool fm_yaml_ambiguous(const char *s, size_t n)
 	return ambiguous(s, n, false);
 }
 
+/* May code point cp stand as it is inside a quoted YAML scalar, and read
+ * back as itself? Not the C0 controls (tab included: trimmed or folded),
+ * DEL, the C1 controls, the byte order mark, U+FFFE/U+FFFF, nor U+0085,
+ * U+2028 and U+2029, which YAML reads as line breaks. */
+static bool yaml_plain_cp(uint32_t cp)
+{
+	return cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 && cp <= 0x9f) && cp != 0xfeff && cp != 0xfffe &&
+	       cp != 0xffff && cp != 0x2028 && cp != 0x2029;
+}
+
+/* Must s be written double-quoted, with escapes (a line break, a control
+ * character, invalid UTF-8)? */
+static bool needs_escapes(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t l = utf8_decode(s + i, n - i, &cp);
+		if (!l || !yaml_plain_cp(cp))
+			return true;
+		i += l;
+	}
+	return false;
+}
+
+/* s as a double-quoted YAML scalar: every code point that cannot stand as
+ * it is escaped, invalid UTF-8 replaced by U+FFFD (as in the Markdown). */
+static void dquote(const char *s, size_t n, struct buf *out)
+{
+	buf_addc(out, '"');
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t l = utf8_decode(s + i, n - i, &cp);
+		if (!l) {
+			buf_adds(out, "\\uFFFD");
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\') {
+			buf_addc(out, '\\');
+			buf_addc(out, (char)cp);
+		} else if (cp == '\n') {
+			buf_adds(out, "\\n");
+		} else if (cp == '\t') {
+			buf_adds(out, "\\t");
+		} else if (!yaml_plain_cp(cp)) {
+			buf_printf(out, "\\u%04X", (unsigned)cp);
+		} else {
+			buf_add(out, s + i, l);
+		}
+		i += l;
+	}
+	buf_addc(out, '"');
+}
+
 static void quote(const char *s, size_t n, struct buf *out)
 {
+	if (needs_escapes(s, n)) {
+		dquote(s, n, out);
+		return;
+	}
 	buf_addc(out, '\'');
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\'')
@@ -350,9 +408,17 @@ static bool safe_chars(const char *s, size_t n)
 	return true;
 }
 
+/* Does s start with something a YAML parser does not take as the start
+ * of a plain scalar ('@' is reserved; ':' alone or before a space is a
+ * mapping value)? */
+static bool bad_start(const char *s, size_t n)
+{
+	return n && (s[0] == '@' || (s[0] == ':' && (n == 1 || s[1] == ' ')));
+}
+
 void fm_scalar(const char *s, size_t n, struct buf *out)
 {
-	if (n && safe_chars(s, n) && !fm_yaml_ambiguous(s, n))
+	if (n && safe_chars(s, n) && !fm_yaml_ambiguous(s, n) && !bad_start(s, n))
 		buf_add(out, s, n);
 	else
 		quote(s, n, out);
@@ -373,15 +439,20 @@ static bool list_has(const struct strlist *l, const char *s, size_t n)
 	return false;
 }
 
-/* Add JS-trimmed s unless blank or already present. */
+/* Add JS-trimmed s unless blank or already present; invalid UTF-8 (and
+ * NUL) is replaced by U+FFFD first, as it is written, so that an item
+ * read back from the block compares equal. */
 static void list_add(struct strlist *l, const char *s, size_t n)
 {
+	struct buf clean = BUF_INIT;
+	utf8_sanitize(&clean, s, n);
 	size_t a;
-	n = js_trim(s, n, &a);
-	if (!n || list_has(l, s + a, n))
-		return;
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
-	l->v[l->n++] = xstrndup(s + a, n);
+	n = js_trim(buf_str(&clean), clean.len, &a);
+	if (n && !list_has(l, buf_str(&clean) + a, n)) {
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+		l->v[l->n++] = xstrndup(buf_str(&clean) + a, n);
+	}
+	buf_free(&clean);
 }
 
 static void list_add_all(struct strlist *l, const char *const *items)
@@ -663,12 +734,10 @@ static void dump_string(const char *s, size_t n, struct buf *out)
 		if (c == '#' && i > 0 && s[i - 1] == ' ')
 			plain = false;
 	}
-	if (plain && !ctrl && !fm_yaml_ambiguous(s, n))
+	if (plain && !ctrl && !fm_yaml_ambiguous(s, n) && !needs_escapes(s, n))
 		buf_add(out, s, n);
-	else if (!ctrl)
-		quote(s, n, out);
 	else
-		json_add_strn(out, s, n);
+		quote(s, n, out); /* double-quoted with escapes when it must be */
 }
 
 static void dump_scalar(yaml_node_t *nd, struct buf *out)
@@ -808,18 +877,14 @@ static int render_value(yaml_document_t *doc, const char *key, yaml_node_t *v, s
 		buf_free(&d);
 		return -1;
 	}
-	if (!memchr(buf_str(&d), '\n', d.len)) {
-		buf_addc(out, ' ');
-		buf_add(out, d.p, d.len);
-	} else {
-		const char *p = buf_str(&d), *end = p + d.len;
-		while (p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t ln = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			buf_adds(out, "\n  ");
-			buf_add(out, p, ln);
-			p += ln + 1;
-		}
+	/* a block collection starts on its own line, even with one entry */
+	const char *p = buf_str(&d), *end = p + d.len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ln = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		buf_adds(out, "\n  ");
+		buf_add(out, p, ln);
+		p += ln + 1;
 	}
 	buf_free(&d);
 	return 0;
