@@ -60,7 +60,8 @@
  * katod last had its root under watch, less LIVE_SLACK_MS; in a file
  * katod never read, also newer than the file's birth less
  * INGEST_BIRTH_SLACK_MS (ingest.h). The moment is kept in the store and
- * refreshed at most every HEARTBEAT_MS while events arrive. */
+ * refreshed at most every HEARTBEAT_MS while files change (an idle katod
+ * writes nothing: no file changed, so no message can fall in between). */
 #define LIVE_SLACK_MS (60 * 1000)
 #define HEARTBEAT_MS (60 * 1000)
 
@@ -482,7 +483,6 @@ static void sweep(struct daemon *d)
 			watch_roots(d);
 			break;
 		}
-	heartbeat(d, true);
 	d->next_sweep_ms = now_ms() + SWEEP_MS;
 }
 
