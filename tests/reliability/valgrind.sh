@@ -36,7 +36,7 @@ for s in $SCRIPTS; do
 	name=$(basename "$s" .sh)
 	mkdir -p "$OUT/scripts/$name"
 	rc=0
-	KATO_WRAP="$VG --log-file=$OUT/scripts/$name/%p.log" WAIT_TRIES=1200 RUNS=1 KILLS=2 \
+	KATO_WRAP="$VG --log-file=$OUT/scripts/$name/%p.log" WAIT_TRIES=1200 RUNS=1 KILLS=2 MIN_KILLS=1 \
 		timeout 1800 bash "$top_srcdir/$s" >"$OUT/scripts/$name.out" 2>&1 || rc=$?
 	echo "# $s under valgrind: $(tail -1 "$OUT/scripts/$name.out") (exit $rc)"
 done
