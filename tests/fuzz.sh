@@ -6,7 +6,7 @@
 # and the script fails at the end. A summary line per target gives the
 # executions and the final coverage.
 #   FUZZ_SECONDS=N   run time per target (default 60)
-#   FUZZ_TARGETS="claude codex gemini config command path frontmatter"
+#   FUZZ_TARGETS="claude codex gemini config command path frontmatter pjson"
 #   FUZZ_BUILD_ONLY=1  only build the binaries (into $top_builddir/fuzz)
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -20,7 +20,7 @@ FLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -I$top_srcdir/include -I$top_s
 DEPS=$(pkg-config --cflags --libs json-c sqlite3 yaml-0.1 libzstd libxxhash)
 S="$top_srcdir/src"
 CORE="$S/buf.c $S/text.c $S/json.c $S/event.c $top_srcdir/plugins/common/pjson.c"
-TARGETS=${FUZZ_TARGETS:-claude codex gemini config command path frontmatter}
+TARGETS=${FUZZ_TARGETS:-claude codex gemini config command path frontmatter pjson}
 crashed=
 
 for t in $TARGETS; do
@@ -49,6 +49,12 @@ for t in $TARGETS; do
 			for w in 0 1 2 3; do printf '%s%s' "$w" "$a" >"$seeds/s$i-$w"; done
 			i=$((i + 1))
 		done
+		;;
+	pjson)
+		$CC $FLAGS -o "$OUT/fuzz_pjson" "$top_srcdir/tests/fuzz_pjson.c" $CORE $DEPS
+		printf '{"a":"hello \\u00e9 \\ud83d\\ude00 \\u0000 end","b":["xxxxx",{"c":"yyyyyy"}]}' >"$seeds/escapes"
+		printf '"top level string"' >"$seeds/top"
+		printf '{"k":"\\u0000kato:0","v":"abcdefgh"}' >"$seeds/placeholder"
 		;;
 	frontmatter)
 		$CC $FLAGS -o "$OUT/fuzz_frontmatter" "$top_srcdir/tests/fuzz_frontmatter.c" \

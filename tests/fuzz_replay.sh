@@ -2,12 +2,12 @@
 # Replay the kept fuzz inputs (tests/fuzz/<target>/*: crashes and other
 # interesting inputs) through each target binary, built by tests/fuzz.sh.
 # A fixed input that still crashes fails this script. Not part of make check.
-#   FUZZ_TARGETS="claude codex gemini config command path frontmatter"
+#   FUZZ_TARGETS="claude codex gemini config command path frontmatter pjson"
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$PWD}
 export top_srcdir top_builddir
-TARGETS=${FUZZ_TARGETS:-claude codex gemini config command path frontmatter}
+TARGETS=${FUZZ_TARGETS:-claude codex gemini config command path frontmatter pjson}
 export KATO_FUZZ_FM_RAW_ITEMS=1 # replay the kept frontmatter inputs as they are
 FUZZ_BUILD_ONLY=1 FUZZ_TARGETS="$TARGETS" bash "$top_srcdir/tests/fuzz.sh"
 passed=0
