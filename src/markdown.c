@@ -638,20 +638,22 @@ static void render_decision(struct render *r, struct json_object *ev, struct buf
 	block(r, b);
 }
 
-/* "> [compaction:<trigger>] <content>", every line quoted. */
-static void render_compaction(struct render *r, struct json_object *ev, struct buf *b)
+/* "> [<label>:<sub>] <content>", every line quoted; `empty` stands in for
+ * blank content. */
+static void render_quoted(struct render *r, const char *label, const char *sub, struct json_object *ev,
+			  const char *empty, struct buf *b)
 {
-	const char *trigger = sfield(ev, "trigger");
 	const char *c;
 	size_t n = trimmed(ev, "content", &c);
 	if (!n) {
-		c = "context compacted";
+		c = empty;
 		n = strlen(c);
 	}
-	buf_adds(b, "\n> [compaction");
-	if (trigger && *trigger) {
+	buf_adds(b, "\n> [");
+	buf_adds(b, label);
+	if (sub && *sub) {
 		buf_addc(b, ':');
-		buf_adds(b, trigger);
+		buf_adds(b, sub);
 	}
 	buf_adds(b, "] ");
 	for (size_t i = 0; i < n; i++) {
@@ -700,6 +702,17 @@ static void render_parts(struct render *r, struct json_object *const *events, si
 			const char *phase = sfield(ev, "phase");
 			if (!strcmp(rl, "system") && !o->include_system_events)
 				continue;
+			/* Text the tool injected as the user (<environment_context>,
+			 * AGENTS.md bodies, isMeta, ...) is not the user's words: never
+			 * under a "# User_" heading; a quoted block with system events. */
+			if (!strcmp(rl, "user") && pj_bool(ev, "isInjected", false)) {
+				const char *c;
+				if (o->include_system_events && trimmed(ev, "content", &c)) {
+					render_quoted(r, "injected", NULL, ev, "", &b);
+					have_sig = false;
+				}
+				continue;
+			}
 			if (!strcmp(rl, "assistant") && str_eq(phase, "commentary") && !o->include_commentary)
 				continue;
 			struct json_object *cv = NULL;
@@ -782,7 +795,7 @@ static void render_parts(struct render *r, struct json_object *const *events, si
 		} else if (!strcmp(kind, "compaction")) {
 			if (!o->include_system_events)
 				continue;
-			render_compaction(r, ev, &b);
+			render_quoted(r, "compaction", sfield(ev, "trigger"), ev, "context compacted", &b);
 			have_sig = false;
 		}
 	}

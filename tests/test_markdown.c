@@ -777,6 +777,32 @@ START_TEST(signature_and_roles)
 }
 END_TEST
 
+/* Issue 9 item 1: injected user-role text is never under "# User_". */
+START_TEST(injected_not_user)
+{
+	utc();
+	struct md_options o;
+	md_options_default(&o);
+	struct events e = {0};
+	add_event(&e, MSG("i", "user", "2026-02-10T23:36:17Z", "<environment_context>cwd</environment_context>",
+			  ",\"isInjected\":true"));
+	add_event(&e, MSG("u", "user", "2026-02-10T23:36:18Z", "typed", ""));
+	add_event(&e, MSG("a", "assistant", "2026-02-10T23:36:19Z", "answer", ""));
+	add_event(&e, MSG("j", "user", "2026-02-10T23:36:20Z", "# AGENTS.md\nbody", ",\"isInjected\":true"));
+	add_event(&e, MSG("a2", "assistant", "2026-02-10T23:36:21Z", "more", ""));
+	char *got = render(&o, &e, NULL);
+	ck_assert_str_eq(got, "# User_2026-02-10_2336_18\n\ntyped\n\n# Assistant_2026-02-10_2336_19\n\nanswer\n\nmore\n");
+	free(got);
+	o.include_system_events = true;
+	got = render(&o, &e, NULL);
+	ck_assert_str_eq(got, "> [injected] <environment_context>cwd</environment_context>\n\n"
+			      "# User_2026-02-10_2336_18\n\ntyped\n\n# Assistant_2026-02-10_2336_19\n\nanswer\n\n"
+			      "> [injected] # AGENTS.md\n> body\n\nmore\n");
+	free(got);
+	free_events(&e);
+}
+END_TEST
+
 START_TEST(js_numbers)
 {
 	static const struct {
@@ -897,6 +923,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, json_pretty);
 	tcase_add_test(t, assistant_dedupe);
 	tcase_add_test(t, signature_and_roles);
+	tcase_add_test(t, injected_not_user);
 	tcase_add_test(t, js_numbers);
 	tcase_add_test(t, snippets);
 	tcase_add_test(t, bad_input_never_crashes);

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Every committed real log exported to Markdown with default flags (issue 9):
+# no injected text under a "# User_" heading, no title taken from injected
+# text, no session with messages exported with an empty body.
+. "$(dirname "$0")/lib.sh"
+command -v jq >/dev/null || { echo "needs jq (contrib/deps.sh)"; exit 1; }
+
+C="$top_srcdir/tests/corpus"
+mkdir -p "$T/g"
+"$KATO" import --provider codex "$C"/codex/*.jsonl >/dev/null
+"$KATO" import --provider claude $(find "$C/claude" -name '*.jsonl' | sort) >/dev/null
+# the gemini provider recognises session-*.json by name
+for f in "$C"/gemini/*.json; do cp "$f" "$T/g/session-$(basename "$f")"; done
+# a sub-agent session: a real log with kind "subagent" and its own id
+jq '.kind = "subagent" | .sessionId = "sub-ea9f470a"' "$C/gemini/aim-session-2026-03-18T15-22-ea9f470a.json" \
+	>"$T/g/session-sub.json"
+"$KATO" import --provider gemini "$T"/g/*.json "$C"/gemini/*.jsonl >/dev/null
+
+# Injected openings seen in the corpus (SPEC §2).
+INJ='^(<environment_context>|<session_context>|<recommended_plugins>|# AGENTS\.md|<user_instructions>|<permissions instructions>|Caveat: The messages below)'
+
+id_of() { "$KATO" sessions --json | jq -r "select(.providerSessionId == \"$1\") | .id"; }
+mapfile -t ids < <("$KATO" sessions --json | jq -r '.id')
+check "the whole corpus is imported (${#ids[@]} sessions)" [ "${#ids[@]}" -ge 25 ]
+for id in "${ids[@]}"; do
+	psid=$("$KATO" sessions --json | jq -r "select(.id == \"$id\") | .providerSessionId")
+	"$KATO" export "$id" -o "$T/$id.md"
+	# the line after each "# User_" heading and its blank line
+	if awk '/^# User_/ {h = NR} h && NR == h + 2 {print; h = 0}' "$T/$id.md" | grep -Eq "$INJ"; then
+		not_ok "$psid: injected text under a # User_ heading"
+	else
+		ok "$psid: no injected text under a # User_ heading"
+	fi
+done
+
+# The Codex export opens with what the user typed.
+CX=$(id_of 019e1625-789d-76c0-80ab-3724b5ddb799)
+check "codex export: the first section is the typed prompt" bash -c \
+	"sed '1,/^---\$/d' '$T/$CX.md' | grep -m1 -A2 '^# ' | tail -1 | grep -qx 'show tools'"
+
+finish
