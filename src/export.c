@@ -42,16 +42,25 @@ static int on_event(void *ud, int64_t seq, const char *kind, uint32_t flags, con
 	return 0;
 }
 
+void export_title(const struct store_session_row *r, const char *fallback, struct buf *out)
+{
+	if (r->title && *r->title)
+		buf_adds(out, r->title);
+	else if ((!r->snippet || md_snippet(r->snippet, strlen(r->snippet), out) < 0) && fallback)
+		buf_adds(out, fallback);
+}
+
 struct session_facts {
-	char *psid, *provider, *title;
+	char *psid, *title;
 };
 
 static int on_session(void *ud, const struct store_session_row *r)
 {
 	struct session_facts *f = ud;
+	struct buf t = BUF_INIT;
+	export_title(r, r->psid, &t);
 	f->psid = xstrdup(r->psid);
-	f->provider = xstrdup(r->provider);
-	f->title = r->title && *r->title ? xstrdup(r->title) : NULL;
+	f->title = buf_take(&t);
 	return 0;
 }
 
@@ -110,20 +119,13 @@ int export_session(struct store *s, int64_t sid, enum export_format fmt,
 	store_get_session(s, sid, on_session, &facts);
 	struct md_options o;
 	export_md_options(cfg, &o);
-	char *title = facts.title ? xstrdup(facts.title) : NULL;
-	if (!title) {
-		struct buf sn = BUF_INIT;
-		if (md_snippet(c.ev, c.n, &sn) == 0)
-			title = buf_take(&sn);
-		buf_free(&sn);
-	}
 	char **parts = md_participants(c.ev, c.n, export_user_participant(cfg));
 	char **kinds = cfg && cfg->frontmatter.include_conversation_event_kinds ? md_event_kinds(c.ev, c.n) : NULL;
 	struct timeval now;
 	gettimeofday(&now, NULL);
 	int64_t ms = (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
 	struct fm_fields fm = {
-		.title = title ? title : facts.psid,
+		.title = facts.title ? facts.title : "",
 		.session_id = facts.psid,
 		.created_ms = ms,
 		.updated_ms = cfg && cfg->frontmatter.include_updated ? ms : -1,
@@ -142,9 +144,7 @@ int export_session(struct store *s, int64_t sid, enum export_format fmt,
 	buf_free(&doc);
 	export_free_list(parts);
 	export_free_list(kinds);
-	free(title);
 	free(facts.psid);
-	free(facts.provider);
 	free(facts.title);
 	for (size_t i = 0; i < c.n; i++)
 		json_object_put(c.ev[i]);

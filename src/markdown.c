@@ -493,39 +493,31 @@ static void truncate_units(const char *s, size_t n, size_t max, struct buf *out)
 	buf_adds(out, "...");
 }
 
-int md_snippet(struct json_object *const *events, size_t n, struct buf *out)
+int md_snippet(const char *s, size_t len, struct buf *out)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *cv;
-		if (!events[i] || !str_eq(sfield(events[i], "kind"), "message.user") ||
-		    !json_object_object_get_ex(events[i], "content", &cv) || !json_object_is_type(cv, json_type_string))
-			continue;
-		const char *s = json_object_get_string(cv);
-		size_t len = (size_t)json_object_get_string_len(cv), a;
-		struct buf flat = BUF_INIT, cut = BUF_INIT;
-		for (size_t k = 0; k < len; k++) {
-			if (s[k] == '\r' && k + 1 < len && s[k + 1] == '\n')
-				k++;
-			buf_addc(&flat, s[k] == '\r' || s[k] == '\n' ? ' ' : s[k]);
-		}
-		size_t tn = js_trim(buf_str(&flat), flat.len, &a);
-		if (!tn) {
-			buf_free(&flat);
-			continue;
-		}
-		if (utf16_length(flat.p + a, tn) <= 60) {
-			buf_add(&cut, flat.p + a, tn);
-		} else {
-			truncate_units(flat.p + a, tn, 59, &cut);
-			cut.len -= 3; /* truncate_units' "..." */
-			buf_adds(&cut, "\xe2\x80\xa6");
-		}
-		utf8_sanitize(out, cut.p, cut.len);
-		buf_free(&flat);
-		buf_free(&cut);
-		return 0;
+	struct buf flat = BUF_INIT, cut = BUF_INIT;
+	size_t a;
+	for (size_t k = 0; s && k < len; k++) {
+		if (s[k] == '\r' && k + 1 < len && s[k + 1] == '\n')
+			k++;
+		buf_addc(&flat, s[k] == '\r' || s[k] == '\n' ? ' ' : s[k]);
 	}
-	return -1;
+	size_t tn = js_trim(buf_str(&flat), flat.len, &a);
+	if (!tn) {
+		buf_free(&flat);
+		return -1;
+	}
+	if (utf16_length(flat.p + a, tn) <= 60) {
+		buf_add(&cut, flat.p + a, tn);
+	} else {
+		truncate_units(flat.p + a, tn, 59, &cut);
+		cut.len -= 3; /* truncate_units' "..." */
+		buf_adds(&cut, "\xe2\x80\xa6");
+	}
+	utf8_sanitize(out, cut.p, cut.len);
+	buf_free(&flat);
+	buf_free(&cut);
+	return 0;
 }
 
 /* The next unused tool.result for `id` (FIFO per id), or NULL. */

@@ -77,7 +77,6 @@ struct sess {
 	struct recorder *r;
 	int64_t sid;
 	char *kato_id, *provider, *psid, *cwd;
-	char *snippet; /* the first typed message, or NULL */
 	struct store_rec_session st;
 	struct store_recording *recs;
 	size_t nrecs;
@@ -510,25 +509,22 @@ static char *fm_session_id(const char *block, size_t len)
 
 /* ---------------------------------------------------------------- frontmatter */
 
-/* A new file's frontmatter (ref §4.2): title = the snippet (ref §3.6) of
- * `events` when they start at the session's beginning (`whole`), else of
- * the session's first typed message; else the provider session id. */
-static void new_frontmatter(struct sess *s, struct json_object *const *events, size_t n, bool whole,
-			    const char *rec_id, struct buf *out)
+static int on_title_row(void *ud, const struct store_session_row *row)
+{
+	export_title(row, NULL, ud);
+	return 0;
+}
+
+/* A new file's frontmatter (ref §4.2): title = export_title of the
+ * session (its title, else its first typed message), else the provider
+ * session id. */
+static void new_frontmatter(struct sess *s, struct json_object *const *events, size_t n, const char *rec_id,
+			    struct buf *out)
 {
 	struct recorder *r = s->r;
 	struct buf title = BUF_INIT;
-	int got = -1;
-	if (whole) {
-		got = md_snippet(events, n, &title);
-	} else if (s->snippet) {
-		struct json_object *first = json_object_new_object();
-		json_object_object_add(first, "kind", json_object_new_string("message.user"));
-		json_object_object_add(first, "content", json_object_new_string(s->snippet));
-		got = md_snippet(&first, 1, &title);
-		json_object_put(first);
-	}
-	if (got < 0)
+	store_get_session(r->store, s->sid, on_title_row, &title);
+	if (!title.len)
 		buf_adds(&title, s->psid);
 	char **parts = md_participants(events, n, r->user);
 	char **kinds = r->with_kinds ? md_event_kinds(events, n) : NULL;
@@ -612,7 +608,7 @@ static void plan_append(struct sess *s, struct store_recording *rec, struct targ
 	if (!t->exists) {
 		p->mode = PLAN_CREATE;
 		if (s->r->with_fm) {
-			new_frontmatter(s, events, n, false, rec->rec_id, &p->content);
+			new_frontmatter(s, events, n, rec->rec_id, &p->content);
 			buf_adds(&p->content, "\n\n");
 		}
 		buf_adds(&tail, chunk);
@@ -1108,7 +1104,7 @@ static void snapshot(struct sess *s, struct target *t, struct json_object *const
 		buf_free(&fm);
 		buf_adds(doc, body.len ? "\n\n" : "\n");
 	} else if (s->r->with_fm) {
-		new_frontmatter(s, v, n, true, rec_id, doc);
+		new_frontmatter(s, v, n, rec_id, doc);
 		buf_adds(doc, body.len ? "\n\n" : "\n");
 	}
 	buf_add(doc, body.p, body.len); /* ends with "\n" when non-empty */
@@ -1173,7 +1169,7 @@ static int cmd_init(struct run *x)
 			size_t n;
 			struct json_object *cut;
 			struct json_object **v = events_upto_command(x, &el, &n, &cut);
-			new_frontmatter(s, v, n, true, rec->rec_id, &stub);
+			new_frontmatter(s, v, n, rec->rec_id, &stub);
 			buf_addc(&stub, '\n');
 			if (cut)
 				json_object_put(cut);
@@ -1460,7 +1456,6 @@ static int on_session_row(void *ud, const struct store_session_row *row)
 	s->provider = xstrdup(row->provider);
 	s->psid = xstrdup(row->psid);
 	s->cwd = row->cwd && *row->cwd ? xstrdup(row->cwd) : NULL;
-	s->snippet = row->snippet && *row->snippet ? xstrdup(row->snippet) : NULL;
 	return 0;
 }
 
@@ -1470,7 +1465,6 @@ static void sess_free(struct sess *s)
 	free(s->provider);
 	free(s->psid);
 	free(s->cwd);
-	free(s->snippet);
 	store_rec_session_free(&s->st);
 	store_recordings_free(s->recs, s->nrecs);
 }

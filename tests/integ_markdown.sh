@@ -31,11 +31,27 @@ for id in "${ids[@]}"; do
 	else
 		ok "$psid: no injected text under a # User_ heading"
 	fi
+	title=$(sed -n "s/^title: '\(.*\)'\$/\1/p" "$T/$id.md" | sed "s/''/'/g")
+	if grep -Eq "${INJ/^/^#?}" <<<"$title" || grep -q '^<' <<<"$title"; then
+		not_ok "$psid: title taken from injected text: $title"
+	else
+		ok "$psid: title '$title'"
+	fi
+	# kato sessions shows the same title (cut at 60 characters), or none
+	# when export falls back to the session id
+	line=$("$KATO" sessions | awk -v id="${id:0:8}" '$1 == id')
+	if [ "$title" = "$psid" ]; then
+		check "$psid: kato sessions agrees on the title" true
+	else
+		check "$psid: kato sessions agrees on the title" grep -qF "  ${title:0:40}" <<<"$line"
+	fi
 done
 
 # The Codex export opens with what the user typed.
 CX=$(id_of 019e1625-789d-76c0-80ab-3724b5ddb799)
 check "codex export: the first section is the typed prompt" bash -c \
 	"sed '1,/^---\$/d' '$T/$CX.md' | grep -m1 -A2 '^# ' | tail -1 | grep -qx 'show tools'"
+
+check "codex export: the title is the typed prompt" grep -qx "title: 'show tools'" "$T/$CX.md"
 
 finish
