@@ -18,6 +18,7 @@ struct collect {
 	struct json_object **ev;
 	size_t n;
 	bool write_failed;
+	bool show_sidechain; /* the session is a sub-agent's own */
 };
 
 static int on_event(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json)
@@ -31,8 +32,9 @@ static int on_event(void *ud, int64_t seq, const char *kind, uint32_t flags, con
 		}
 		return 0;
 	}
-	/* Markdown is the main conversation, as the reference renders it */
-	if (flags & KATO_EVENT_SIDECHAIN)
+	/* Markdown is the session's own conversation: a sub-agent run inside
+	 * it (sidechain lines) is left out, as the reference renders it */
+	if ((flags & KATO_EVENT_SIDECHAIN) && !c->show_sidechain)
 		return 0;
 	struct json_object *o = pj_parse(json, strlen(json));
 	if (!o)
@@ -52,6 +54,7 @@ void export_title(const struct store_session_row *r, const char *fallback, struc
 
 struct session_facts {
 	char *psid, *title;
+	bool sidechain_only;
 };
 
 static int on_session(void *ud, const struct store_session_row *r)
@@ -61,6 +64,7 @@ static int on_session(void *ud, const struct store_session_row *r)
 	export_title(r, r->psid, &t);
 	f->psid = xstrdup(r->psid);
 	f->title = buf_take(&t);
+	f->sidechain_only = r->sidechain_only;
 	return 0;
 }
 
@@ -103,20 +107,24 @@ void export_free_list(char **v)
 int export_session(struct store *s, int64_t sid, enum export_format fmt,
 		   const struct kato_config *cfg, FILE *out, char **err)
 {
-	struct collect c = {.out = out, .fmt = fmt};
+	struct session_facts facts = {0};
+	store_get_session(s, sid, on_session, &facts);
+	struct collect c = {.out = out, .fmt = fmt, .show_sidechain = facts.sidechain_only};
 	if (store_each_event(s, sid, 0, on_event, &c) < 0) {
 		*err = xstrdup(store_errmsg(s));
 		return -1;
 	}
+	int rc = 0;
 	if (c.write_failed) {
 		*err = xstrdup("write error");
-		return -1;
+		rc = -1;
 	}
-	if (fmt == EXPORT_JSONL)
-		return 0;
+	if (rc < 0 || fmt == EXPORT_JSONL) {
+		free(facts.psid);
+		free(facts.title);
+		return rc;
+	}
 
-	struct session_facts facts = {0};
-	store_get_session(s, sid, on_session, &facts);
 	struct md_options o;
 	export_md_options(cfg, &o);
 	char **parts = md_participants(c.ev, c.n, export_user_participant(cfg));
@@ -136,7 +144,6 @@ int export_session(struct store *s, int64_t sid, enum export_format fmt,
 	bool with_fm = !cfg || cfg->frontmatter.include_frontmatter;
 	struct buf doc = BUF_INIT;
 	md_document(&o, with_fm ? &fm : NULL, c.ev, c.n, &doc);
-	int rc = 0;
 	if (fwrite(buf_str(&doc), 1, doc.len, out) != doc.len) {
 		*err = xstrdup("write error");
 		rc = -1;

@@ -77,6 +77,7 @@ struct sess {
 	struct recorder *r;
 	int64_t sid;
 	char *kato_id, *provider, *psid, *cwd;
+	bool sidechain_only; /* a sub-agent's own session: show its events */
 	struct store_rec_session st;
 	struct store_recording *recs;
 	size_t nrecs;
@@ -264,13 +265,19 @@ static struct json_object *with_content(struct json_object *o, const char *conte
 	return c;
 }
 
-/* The parsed, non-sidechain events of el, as an array for the renderer. */
-static struct json_object **md_events(struct evlist *el, size_t *n)
+/* Is e a sub-agent run inside s's conversation (not rendered)? */
+static bool hidden(const struct sess *s, const struct ev *e)
+{
+	return (e->flags & KATO_EVENT_SIDECHAIN) && !s->sidechain_only;
+}
+
+/* The parsed events of el that s renders, as an array for the renderer. */
+static struct json_object **md_events(const struct sess *s, struct evlist *el, size_t *n)
 {
 	struct json_object **v = xcalloc(el->n + 1, sizeof *v);
 	*n = 0;
 	for (size_t i = 0; i < el->n; i++) {
-		if (el->v[i].flags & KATO_EVENT_SIDECHAIN)
+		if (hidden(s, &el->v[i]))
 			continue;
 		struct json_object *o = ev_obj(&el->v[i]);
 		if (o)
@@ -830,7 +837,7 @@ static int append_through(struct sess *s, struct store_recording *rec, int64_t u
 		size_t n = 0, first = 0;
 		for (size_t i = 0; i < el.n; i++) {
 			struct ev *e = &el.v[i];
-			if (e->seq > upto || (e->flags & KATO_EVENT_SIDECHAIN) || !ev_obj(e))
+			if (e->seq > upto || hidden(s, e) || !ev_obj(e))
 				continue;
 			if (e->seq <= rec->write_seq) /* context */
 				first = n + 1;
@@ -857,7 +864,7 @@ static int64_t settled_upto(struct sess *s, struct evlist *el, int64_t after)
 	int64_t upto = after;
 	for (size_t i = 0; i < el->n; i++) {
 		struct ev *e = &el->v[i];
-		if (e->seq <= after || (e->flags & KATO_EVENT_SIDECHAIN))
+		if (e->seq <= after || hidden(s, e))
 			continue;
 		if (s->r->md.include_tool_calls && !strcmp(e->kind, "tool.call")) {
 			struct json_object *o = ev_obj(e);
@@ -865,7 +872,7 @@ static int64_t settled_upto(struct sess *s, struct evlist *el, int64_t after)
 			bool resolved = false;
 			for (size_t k = i + 1; k < el->n && !resolved; k++) {
 				struct ev *f = &el->v[k];
-				if (f->flags & KATO_EVENT_SIDECHAIN)
+				if (hidden(s, f))
 					continue;
 				if (!strcmp(f->kind, "message.user")) {
 					resolved = true;
@@ -883,7 +890,7 @@ static int64_t settled_upto(struct sess *s, struct evlist *el, int64_t after)
 			const char *phase = o ? pj_str(o, "phase") : NULL;
 			bool later = false;
 			for (size_t k = i + 1; k < el->n && !later; k++)
-				later = !(el->v[k].flags & KATO_EVENT_SIDECHAIN);
+				later = !hidden(s, &el->v[k]);
 			if (phase && !strcmp(phase, "commentary") && !later)
 				return upto;
 		}
@@ -1042,7 +1049,7 @@ static int deactivate_others(struct sess *s, const struct store_recording *keep)
 static struct json_object **events_upto_command(struct run *x, struct evlist *el, size_t *n,
 						struct json_object **cut)
 {
-	struct json_object **v = md_events(el, n);
+	struct json_object **v = md_events(x->s, el, n);
 	char *lines = cmd_lines(x->text, x->len, 1, x->c->line + 1);
 	*cut = with_content(ev_obj(x->msg), lines);
 	free(lines);
@@ -1456,6 +1463,7 @@ static int on_session_row(void *ud, const struct store_session_row *row)
 	s->provider = xstrdup(row->provider);
 	s->psid = xstrdup(row->psid);
 	s->cwd = row->cwd && *row->cwd ? xstrdup(row->cwd) : NULL;
+	s->sidechain_only = row->sidechain_only;
 	return 0;
 }
 

@@ -54,4 +54,25 @@ check "codex export: the first section is the typed prompt" bash -c \
 
 check "codex export: the title is the typed prompt" grep -qx "title: 'show tools'" "$T/$CX.md"
 
+# Every session with messages exports a body; a sub-agent's own session
+# (Gemini kind "subagent", Claude agent-*.jsonl and subagents/**) shows its
+# own conversation.
+for id in "${ids[@]}"; do
+	psid=$("$KATO" sessions --json | jq -r "select(.id == \"$id\") | .providerSessionId")
+	msgs=$("$KATO" export "$id" --format jsonl | grep -c '"kind":"message\.\(user\|assistant\)"' || true)
+	[ "$msgs" -gt 0 ] || continue
+	check "$psid: $msgs messages, a non-empty body" grep -q '^# ' <(sed '1,/^---$/d' "$T/$id.md")
+done
+SUB=$(id_of sub-ea9f470a)
+check "gemini sub-agent session: its first prompt under # User_" bash -c \
+	"sed '1,/^---\$/d' '$T/$SUB.md' | grep -m1 -A2 '^# User_' | tail -1 | grep -qx Hello"
+AG=$(id_of agent-a485154)
+check "claude subagents/** session exported alone shows its conversation" \
+	grep -q '^# claude-sonnet-4' "$T/$AG.md"
+# ...while a sub-agent run inline in the main session (1.0.x isSidechain
+# lines) stays out of the main conversation
+KM=$(id_of kimuson-1.0.98-inline-sidechain-summary)
+check "claude 1.0.x inline sidechain prompt is not in the main export" \
+	bash -c "! grep -q '^Create React components for the TODO app' '$T/$KM.md'"
+
 finish
