@@ -785,10 +785,32 @@ static void render_parts(struct render *r, struct json_object *const *events, si
 			block(r, &b);
 			have_sig = false;
 		} else if (!strcmp(kind, "compaction")) {
-			if (!o->include_system_events)
-				continue;
-			render_quoted(r, "compaction", sfield(ev, "trigger"), ev, "context compacted", &b);
+			/* A boundary (no text) and the summary it may be followed by:
+			 * with system events both are shown; by default one marker line
+			 * stands where the context was compacted, the summary left out. */
+			const char *c;
+			bool summary = trimmed(ev, "content", &c) != 0;
+			struct json_object *prev = i > 0 ? events[i - 1] : NULL;
+			struct json_object *next = i + 1 < n ? events[i + 1] : NULL;
+			if (o->include_system_events) {
+				render_quoted(r, "compaction", sfield(ev, "trigger"), ev, "context compacted", &b);
+			} else if (!(summary && prev && str_eq(sfield(prev, "kind"), "compaction") &&
+				     !trimmed(prev, "content", &c))) {
+				bool hidden = summary || (next && str_eq(sfield(next, "kind"), "compaction") &&
+							  trimmed(next, "content", &c));
+				buf_adds(&b, "\n> [compaction");
+				const char *trigger = sfield(ev, "trigger");
+				if (trigger && *trigger) {
+					buf_addc(&b, ':');
+					buf_adds(&b, trigger);
+				}
+				buf_adds(&b, "] context compacted");
+				if (hidden)
+					buf_adds(&b, " (summary not shown; captureIncludeSystemEvents shows it)");
+				block(r, &b);
+			}
 			have_sig = false;
+			role[0] = '\0'; /* what follows starts under a new heading */
 		}
 	}
 	if (last_role)

@@ -75,4 +75,14 @@ KM=$(id_of kimuson-1.0.98-inline-sidechain-summary)
 check "claude 1.0.x inline sidechain prompt is not in the main export" \
 	bash -c "! grep -q '^Create React components for the TODO app' '$T/$KM.md'"
 
+# Claude compaction (issue 9 item 4): one marker line where it happened,
+# the summary left out, and what follows starts under a new heading.
+CP=$(id_of entire-v2.0.76-compact)
+check "compaction marker with its trigger and the flag that shows the summary" grep -qx \
+	'> \[compaction:auto\] context compacted (summary not shown; captureIncludeSystemEvents shows it)' "$T/$CP.md"
+check "compaction summary not in the default export" \
+	bash -c "! grep -q 'This session is being continued from a previous conversation' '$T/$CP.md'"
+check "a heading follows the compaction marker" bash -c \
+	"grep -A2 '^> \[compaction:auto\]' '$T/$CP.md' | tail -1 | grep -q '^# '"
+
 finish

@@ -803,6 +803,33 @@ START_TEST(injected_not_user)
 }
 END_TEST
 
+/* Issue 9 item 4: a marker where the context was compacted, the summary
+ * left out by default, and a new heading after it. */
+START_TEST(compaction_marker)
+{
+	utc();
+	struct md_options o;
+	md_options_default(&o);
+	struct events e = {0};
+	add_event(&e, MSG("a", "assistant", "2026-02-10T23:36:19Z", "before", ""));
+	add_event(&e, "{\"eventId\":\"k\",\"kind\":\"compaction\",\"timestamp\":\"\",\"trigger\":\"auto\"}");
+	add_event(&e, "{\"eventId\":\"k2\",\"kind\":\"compaction\",\"timestamp\":\"\",\"content\":\"sum\",\"isInjected\":true}");
+	add_event(&e, MSG("a2", "assistant", "2026-02-10T23:36:21Z", "after", ""));
+	char *got = render(&o, &e, NULL);
+	ck_assert_str_eq(got, "# Assistant_2026-02-10_2336_19\n\nbefore\n\n"
+			      "> [compaction:auto] context compacted (summary not shown; captureIncludeSystemEvents shows it)\n\n"
+			      "# Assistant_2026-02-10_2336_21\n\nafter\n");
+	free(got);
+	o.include_system_events = true;
+	got = render(&o, &e, NULL);
+	ck_assert_str_eq(got, "# Assistant_2026-02-10_2336_19\n\nbefore\n\n"
+			      "> [compaction:auto] context compacted\n\n> [compaction] sum\n\n"
+			      "# Assistant_2026-02-10_2336_21\n\nafter\n");
+	free(got);
+	free_events(&e);
+}
+END_TEST
+
 START_TEST(js_numbers)
 {
 	static const struct {
@@ -917,6 +944,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, assistant_dedupe);
 	tcase_add_test(t, signature_and_roles);
 	tcase_add_test(t, injected_not_user);
+	tcase_add_test(t, compaction_marker);
 	tcase_add_test(t, js_numbers);
 	tcase_add_test(t, snippets);
 	tcase_add_test(t, bad_input_never_crashes);
