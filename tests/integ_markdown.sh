@@ -85,4 +85,10 @@ check "compaction summary not in the default export" \
 check "a heading follows the compaction marker" bash -c \
 	"grep -A2 '^> \[compaction:auto\]' '$T/$CP.md' | tail -1 | grep -q '^# '"
 
+# Claude summary records name another conversation when their leafUuid is
+# not in this session (issue 9 item 5): the title is then the typed prompt.
+TS=$(id_of entire-tiny-summary)
+check "claude: a foreign summary is not the title" bash -c \
+	"! grep -q \"^title: 'Add session resume command to conflict message'\" '$T/$TS.md'"
+
 finish
