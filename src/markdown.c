@@ -562,11 +562,15 @@ static void render_tool(struct render *r, struct json_object *ev, struct json_ob
 		buf_free(&js);
 	}
 	const char *text = res ? sfield(res, "result") : NULL;
-	if (text && *text) {
+	if (res) {
+		/* an empty result is said so, not left out (issue 9) */
 		struct json_object *rv = NULL;
 		json_object_object_get_ex(res, "result", &rv);
 		struct buf cut = BUF_INIT;
-		truncate_units(text, (size_t)json_object_get_string_len(rv), MD_TRUNCATE_UNITS, &cut);
+		if (text && *text)
+			truncate_units(text, (size_t)json_object_get_string_len(rv), MD_TRUNCATE_UNITS, &cut);
+		else
+			buf_adds(&cut, "(no output)");
 		size_t run = longest_backtick_run(cut.p, cut.len);
 		buf_adds(b, "\n\n");
 		fence(run, b);

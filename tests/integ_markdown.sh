@@ -91,4 +91,12 @@ TS=$(id_of entire-tiny-summary)
 check "claude: a foreign summary is not the title" bash -c \
 	"! grep -q \"^title: 'Add session resume command to conflict message'\" '$T/$TS.md'"
 
+# Legacy Codex tool output (issue 9 item 6), with tool calls shown: the
+# empty output of yoavf-pomodoro.jsonl line 11 is an explicit result.
+printf 'featureFlags:\n  writerIncludeToolCalls: true\n' >"$KATO_HOME/config.yaml"
+YC=$(id_of 019a085e-04c1-7f81-a09e-9555f6a1fb40)
+"$KATO" export "$YC" -o "$T/yc-tools.md"
+rm "$KATO_HOME/config.yaml"
+check "codex: an empty tool output shows as (no output)" grep -qx '(no output)' "$T/yc-tools.md"
+
 finish

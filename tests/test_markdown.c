@@ -499,6 +499,8 @@ START_TEST(fence_lengthening)
 	add_event(&e, CALL("t2", "{\"q\":\"a ````` b\"}"));
 	add_event(&e, CALL("t3", "{}"));
 	add_event(&e, RESULT("t3", "x``y"));
+	add_event(&e, CALL("t4", "{}"));
+	add_event(&e, RESULT("t4", ""));
 	char *got = render(&o, &e, NULL);
 	ck_assert_str_eq(got,
 			 "<details>\n<summary>Tool: Bash</summary>\n\n"
@@ -507,7 +509,9 @@ START_TEST(fence_lengthening)
 			 "<details>\n<summary>Tool: Bash</summary>\n\n"
 			 "``````json\n{\n  \"q\": \"a ````` b\"\n}\n``````\n\n</details>\n\n"
 			 "<details>\n<summary>Tool: Bash</summary>\n\n"
-			 "```\nx``y\n```\n\n</details>\n");
+			 "```\nx``y\n```\n\n</details>\n\n"
+			 "<details>\n<summary>Tool: Bash</summary>\n\n"
+			 "```\n(no output)\n```\n\n</details>\n");
 	free(got);
 	free_events(&e);
 }
