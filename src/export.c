@@ -18,6 +18,7 @@ struct collect {
 	struct json_object **ev;
 	size_t n;
 	bool write_failed;
+	bool show_sidechain; /* the session is a sub-agent's own */
 };
 
 static int on_event(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json)
@@ -31,8 +32,9 @@ static int on_event(void *ud, int64_t seq, const char *kind, uint32_t flags, con
 		}
 		return 0;
 	}
-	/* Markdown is the main conversation, as the reference renders it */
-	if (flags & KATO_EVENT_SIDECHAIN)
+	/* Markdown is the session's own conversation: a sub-agent run inside
+	 * it (sidechain lines) is left out, as the reference renders it */
+	if ((flags & KATO_EVENT_SIDECHAIN) && !c->show_sidechain)
 		return 0;
 	struct json_object *o = pj_parse(json, strlen(json));
 	if (!o)
@@ -42,16 +44,27 @@ static int on_event(void *ud, int64_t seq, const char *kind, uint32_t flags, con
 	return 0;
 }
 
+void export_title(const struct store_session_row *r, const char *fallback, struct buf *out)
+{
+	if (r->title && *r->title)
+		buf_adds(out, r->title);
+	else if ((!r->snippet || md_snippet(r->snippet, strlen(r->snippet), out) < 0) && fallback)
+		buf_adds(out, fallback);
+}
+
 struct session_facts {
-	char *psid, *provider, *title;
+	char *psid, *title;
+	bool sidechain_only;
 };
 
 static int on_session(void *ud, const struct store_session_row *r)
 {
 	struct session_facts *f = ud;
+	struct buf t = BUF_INIT;
+	export_title(r, r->psid, &t);
 	f->psid = xstrdup(r->psid);
-	f->provider = xstrdup(r->provider);
-	f->title = r->title && *r->title ? xstrdup(r->title) : NULL;
+	f->title = buf_take(&t);
+	f->sidechain_only = r->sidechain_only;
 	return 0;
 }
 
@@ -94,36 +107,33 @@ void export_free_list(char **v)
 int export_session(struct store *s, int64_t sid, enum export_format fmt,
 		   const struct kato_config *cfg, FILE *out, char **err)
 {
-	struct collect c = {.out = out, .fmt = fmt};
+	struct session_facts facts = {0};
+	store_get_session(s, sid, on_session, &facts);
+	struct collect c = {.out = out, .fmt = fmt, .show_sidechain = facts.sidechain_only};
 	if (store_each_event(s, sid, 0, on_event, &c) < 0) {
 		*err = xstrdup(store_errmsg(s));
 		return -1;
 	}
+	int rc = 0;
 	if (c.write_failed) {
 		*err = xstrdup("write error");
-		return -1;
+		rc = -1;
 	}
-	if (fmt == EXPORT_JSONL)
-		return 0;
+	if (rc < 0 || fmt == EXPORT_JSONL) {
+		free(facts.psid);
+		free(facts.title);
+		return rc;
+	}
 
-	struct session_facts facts = {0};
-	store_get_session(s, sid, on_session, &facts);
 	struct md_options o;
 	export_md_options(cfg, &o);
-	char *title = facts.title ? xstrdup(facts.title) : NULL;
-	if (!title) {
-		struct buf sn = BUF_INIT;
-		if (md_snippet(c.ev, c.n, &sn) == 0)
-			title = buf_take(&sn);
-		buf_free(&sn);
-	}
 	char **parts = md_participants(c.ev, c.n, export_user_participant(cfg));
 	char **kinds = cfg && cfg->frontmatter.include_conversation_event_kinds ? md_event_kinds(c.ev, c.n) : NULL;
 	struct timeval now;
 	gettimeofday(&now, NULL);
 	int64_t ms = (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
 	struct fm_fields fm = {
-		.title = title ? title : facts.psid,
+		.title = facts.title ? facts.title : "",
 		.session_id = facts.psid,
 		.created_ms = ms,
 		.updated_ms = cfg && cfg->frontmatter.include_updated ? ms : -1,
@@ -134,7 +144,6 @@ int export_session(struct store *s, int64_t sid, enum export_format fmt,
 	bool with_fm = !cfg || cfg->frontmatter.include_frontmatter;
 	struct buf doc = BUF_INIT;
 	md_document(&o, with_fm ? &fm : NULL, c.ev, c.n, &doc);
-	int rc = 0;
 	if (fwrite(buf_str(&doc), 1, doc.len, out) != doc.len) {
 		*err = xstrdup("write error");
 		rc = -1;
@@ -142,9 +151,7 @@ int export_session(struct store *s, int64_t sid, enum export_format fmt,
 	buf_free(&doc);
 	export_free_list(parts);
 	export_free_list(kinds);
-	free(title);
 	free(facts.psid);
-	free(facts.provider);
 	free(facts.title);
 	for (size_t i = 0; i < c.n; i++)
 		json_object_put(c.ev[i]);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "store.h"
 
 enum export_format { EXPORT_MARKDOWN, EXPORT_JSONL };
@@ -25,6 +26,11 @@ void export_md_options(const struct kato_config *cfg, struct md_options *o);
  * defaultParticipantUsername, else $USER, $USERNAME, basename of $HOME),
  * else NULL. */
 const char *export_user_participant(const struct kato_config *cfg);
+/* The title of a session, the one rule for export, recordings and `kato
+ * sessions`: the session's own title (a provider title record), else the
+ * snippet (ref §3.6) of its first message a human typed (injected context
+ * never), else `fallback` (may be NULL: nothing). Appends to `out`. */
+void export_title(const struct store_session_row *r, const char *fallback, struct buf *out);
 /* Free a NULL-terminated list from md_participants / md_event_kinds. */
 void export_free_list(char **v);
 

@@ -224,10 +224,12 @@ static int open_readonly(struct store **s)
 	return rc;
 }
 
-/* A one-line title: the session's own, else its first typed message. */
+/* A one-line title: export_title's, at most 60 characters. */
 static void title_of(const struct store_session_row *r, struct buf *out)
 {
-	const char *t = r->title && *r->title ? r->title : r->snippet ? r->snippet : "";
+	struct buf tb = BUF_INIT;
+	export_title(r, NULL, &tb);
+	const char *t = buf_str(&tb);
 	size_t n = 0;
 	for (const char *p = t; *p && n < 60; p++) {
 		unsigned char ch = (unsigned char)*p;
@@ -237,6 +239,7 @@ static void title_of(const struct store_session_row *r, struct buf *out)
 			break;
 		buf_addc(out, ch == '\n' || ch == '\t' || ch == '\r' ? ' ' : (char)ch);
 	}
+	buf_free(&tb);
 }
 
 static int print_session(void *ud, const struct store_session_row *r)

@@ -493,39 +493,31 @@ static void truncate_units(const char *s, size_t n, size_t max, struct buf *out)
 	buf_adds(out, "...");
 }
 
-int md_snippet(struct json_object *const *events, size_t n, struct buf *out)
+int md_snippet(const char *s, size_t len, struct buf *out)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *cv;
-		if (!events[i] || !str_eq(sfield(events[i], "kind"), "message.user") ||
-		    !json_object_object_get_ex(events[i], "content", &cv) || !json_object_is_type(cv, json_type_string))
-			continue;
-		const char *s = json_object_get_string(cv);
-		size_t len = (size_t)json_object_get_string_len(cv), a;
-		struct buf flat = BUF_INIT, cut = BUF_INIT;
-		for (size_t k = 0; k < len; k++) {
-			if (s[k] == '\r' && k + 1 < len && s[k + 1] == '\n')
-				k++;
-			buf_addc(&flat, s[k] == '\r' || s[k] == '\n' ? ' ' : s[k]);
-		}
-		size_t tn = js_trim(buf_str(&flat), flat.len, &a);
-		if (!tn) {
-			buf_free(&flat);
-			continue;
-		}
-		if (utf16_length(flat.p + a, tn) <= 60) {
-			buf_add(&cut, flat.p + a, tn);
-		} else {
-			truncate_units(flat.p + a, tn, 59, &cut);
-			cut.len -= 3; /* truncate_units' "..." */
-			buf_adds(&cut, "\xe2\x80\xa6");
-		}
-		utf8_sanitize(out, cut.p, cut.len);
-		buf_free(&flat);
-		buf_free(&cut);
-		return 0;
+	struct buf flat = BUF_INIT, cut = BUF_INIT;
+	size_t a;
+	for (size_t k = 0; s && k < len; k++) {
+		if (s[k] == '\r' && k + 1 < len && s[k + 1] == '\n')
+			k++;
+		buf_addc(&flat, s[k] == '\r' || s[k] == '\n' ? ' ' : s[k]);
 	}
-	return -1;
+	size_t tn = js_trim(buf_str(&flat), flat.len, &a);
+	if (!tn) {
+		buf_free(&flat);
+		return -1;
+	}
+	if (utf16_length(flat.p + a, tn) <= 60) {
+		buf_add(&cut, flat.p + a, tn);
+	} else {
+		truncate_units(flat.p + a, tn, 59, &cut);
+		cut.len -= 3; /* truncate_units' "..." */
+		buf_adds(&cut, "\xe2\x80\xa6");
+	}
+	utf8_sanitize(out, cut.p, cut.len);
+	buf_free(&flat);
+	buf_free(&cut);
+	return 0;
 }
 
 /* The next unused tool.result for `id` (FIFO per id), or NULL. */
@@ -570,11 +562,15 @@ static void render_tool(struct render *r, struct json_object *ev, struct json_ob
 		buf_free(&js);
 	}
 	const char *text = res ? sfield(res, "result") : NULL;
-	if (text && *text) {
+	if (res) {
+		/* an empty result is said so, not left out (issue 9) */
 		struct json_object *rv = NULL;
 		json_object_object_get_ex(res, "result", &rv);
 		struct buf cut = BUF_INIT;
-		truncate_units(text, (size_t)json_object_get_string_len(rv), MD_TRUNCATE_UNITS, &cut);
+		if (text && *text)
+			truncate_units(text, (size_t)json_object_get_string_len(rv), MD_TRUNCATE_UNITS, &cut);
+		else
+			buf_adds(&cut, "(no output)");
 		size_t run = longest_backtick_run(cut.p, cut.len);
 		buf_adds(b, "\n\n");
 		fence(run, b);
@@ -638,20 +634,22 @@ static void render_decision(struct render *r, struct json_object *ev, struct buf
 	block(r, b);
 }
 
-/* "> [compaction:<trigger>] <content>", every line quoted. */
-static void render_compaction(struct render *r, struct json_object *ev, struct buf *b)
+/* "> [<label>:<sub>] <content>", every line quoted; `empty` stands in for
+ * blank content. */
+static void render_quoted(struct render *r, const char *label, const char *sub, struct json_object *ev,
+			  const char *empty, struct buf *b)
 {
-	const char *trigger = sfield(ev, "trigger");
 	const char *c;
 	size_t n = trimmed(ev, "content", &c);
 	if (!n) {
-		c = "context compacted";
+		c = empty;
 		n = strlen(c);
 	}
-	buf_adds(b, "\n> [compaction");
-	if (trigger && *trigger) {
+	buf_adds(b, "\n> [");
+	buf_adds(b, label);
+	if (sub && *sub) {
 		buf_addc(b, ':');
-		buf_adds(b, trigger);
+		buf_adds(b, sub);
 	}
 	buf_adds(b, "] ");
 	for (size_t i = 0; i < n; i++) {
@@ -700,6 +698,17 @@ static void render_parts(struct render *r, struct json_object *const *events, si
 			const char *phase = sfield(ev, "phase");
 			if (!strcmp(rl, "system") && !o->include_system_events)
 				continue;
+			/* Text the tool injected as the user (<environment_context>,
+			 * AGENTS.md bodies, isMeta, ...) is not the user's words: never
+			 * under a "# User_" heading; a quoted block with system events. */
+			if (!strcmp(rl, "user") && pj_bool(ev, "isInjected", false)) {
+				const char *c;
+				if (o->include_system_events && trimmed(ev, "content", &c)) {
+					render_quoted(r, "injected", NULL, ev, "", &b);
+					have_sig = false;
+				}
+				continue;
+			}
 			if (!strcmp(rl, "assistant") && str_eq(phase, "commentary") && !o->include_commentary)
 				continue;
 			struct json_object *cv = NULL;
@@ -780,10 +789,32 @@ static void render_parts(struct render *r, struct json_object *const *events, si
 			block(r, &b);
 			have_sig = false;
 		} else if (!strcmp(kind, "compaction")) {
-			if (!o->include_system_events)
-				continue;
-			render_compaction(r, ev, &b);
+			/* A boundary (no text) and the summary it may be followed by:
+			 * with system events both are shown; by default one marker line
+			 * stands where the context was compacted, the summary left out. */
+			const char *c;
+			bool summary = trimmed(ev, "content", &c) != 0;
+			struct json_object *prev = i > 0 ? events[i - 1] : NULL;
+			struct json_object *next = i + 1 < n ? events[i + 1] : NULL;
+			if (o->include_system_events) {
+				render_quoted(r, "compaction", sfield(ev, "trigger"), ev, "context compacted", &b);
+			} else if (!(summary && prev && str_eq(sfield(prev, "kind"), "compaction") &&
+				     !trimmed(prev, "content", &c))) {
+				bool hidden = summary || (next && str_eq(sfield(next, "kind"), "compaction") &&
+							  trimmed(next, "content", &c));
+				buf_adds(&b, "\n> [compaction");
+				const char *trigger = sfield(ev, "trigger");
+				if (trigger && *trigger) {
+					buf_addc(&b, ':');
+					buf_adds(&b, trigger);
+				}
+				buf_adds(&b, "] context compacted");
+				if (hidden)
+					buf_adds(&b, " (summary not shown; captureIncludeSystemEvents shows it)");
+				block(r, &b);
+			}
 			have_sig = false;
+			role[0] = '\0'; /* what follows starts under a new heading */
 		}
 	}
 	if (last_role)

@@ -68,12 +68,12 @@ void md_render_after(const struct md_options *o, struct json_object *const *even
 void md_document(const struct md_options *o, const struct fm_fields *fm,
 		 struct json_object *const *events, size_t n, struct buf *out);
 
-/* The recording title of ref §3.6: the first message.user whose content,
- * with each "\r\n", "\n" or "\r" made one space and JS-trimmed, is not
- * empty; kept whole up to 60 UTF-16 units, else its first 59 units + "…"
- * (a split surrogate pair becomes U+FFFD). Appends it to `out` and returns
- * 0, or -1 (nothing appended) when there is no such message. */
-int md_snippet(struct json_object *const *events, size_t n, struct buf *out);
+/* The snippet of ref §3.6 of one message text: with each "\r\n", "\n" or
+ * "\r" made one space and JS-trimmed; kept whole up to 60 UTF-16 units,
+ * else its first 59 units + "…" (a split surrogate pair becomes U+FFFD).
+ * Appends it to `out` and returns 0, or -1 (nothing appended) when the
+ * text is blank. Which message it is taken from is export_title's rule. */
+int md_snippet(const char *s, size_t len, struct buf *out);
 
 /* Heading speaker for an assistant model (ref §4.3): a trailing
  * "-<digits>-<digits>" becomes "-<digits>.<digits>"; NULL or "" gives

@@ -77,7 +77,7 @@ struct sess {
 	struct recorder *r;
 	int64_t sid;
 	char *kato_id, *provider, *psid, *cwd;
-	char *snippet; /* the first typed message, or NULL */
+	bool sidechain_only; /* a sub-agent's own session: show its events */
 	struct store_rec_session st;
 	struct store_recording *recs;
 	size_t nrecs;
@@ -265,13 +265,19 @@ static struct json_object *with_content(struct json_object *o, const char *conte
 	return c;
 }
 
-/* The parsed, non-sidechain events of el, as an array for the renderer. */
-static struct json_object **md_events(struct evlist *el, size_t *n)
+/* Is e a sub-agent run inside s's conversation (not rendered)? */
+static bool hidden(const struct sess *s, const struct ev *e)
+{
+	return (e->flags & KATO_EVENT_SIDECHAIN) && !s->sidechain_only;
+}
+
+/* The parsed events of el that s renders, as an array for the renderer. */
+static struct json_object **md_events(const struct sess *s, struct evlist *el, size_t *n)
 {
 	struct json_object **v = xcalloc(el->n + 1, sizeof *v);
 	*n = 0;
 	for (size_t i = 0; i < el->n; i++) {
-		if (el->v[i].flags & KATO_EVENT_SIDECHAIN)
+		if (hidden(s, &el->v[i]))
 			continue;
 		struct json_object *o = ev_obj(&el->v[i]);
 		if (o)
@@ -510,25 +516,22 @@ static char *fm_session_id(const char *block, size_t len)
 
 /* ---------------------------------------------------------------- frontmatter */
 
-/* A new file's frontmatter (ref §4.2): title = the snippet (ref §3.6) of
- * `events` when they start at the session's beginning (`whole`), else of
- * the session's first typed message; else the provider session id. */
-static void new_frontmatter(struct sess *s, struct json_object *const *events, size_t n, bool whole,
-			    const char *rec_id, struct buf *out)
+static int on_title_row(void *ud, const struct store_session_row *row)
+{
+	export_title(row, NULL, ud);
+	return 0;
+}
+
+/* A new file's frontmatter (ref §4.2): title = export_title of the
+ * session (its title, else its first typed message), else the provider
+ * session id. */
+static void new_frontmatter(struct sess *s, struct json_object *const *events, size_t n, const char *rec_id,
+			    struct buf *out)
 {
 	struct recorder *r = s->r;
 	struct buf title = BUF_INIT;
-	int got = -1;
-	if (whole) {
-		got = md_snippet(events, n, &title);
-	} else if (s->snippet) {
-		struct json_object *first = json_object_new_object();
-		json_object_object_add(first, "kind", json_object_new_string("message.user"));
-		json_object_object_add(first, "content", json_object_new_string(s->snippet));
-		got = md_snippet(&first, 1, &title);
-		json_object_put(first);
-	}
-	if (got < 0)
+	store_get_session(r->store, s->sid, on_title_row, &title);
+	if (!title.len)
 		buf_adds(&title, s->psid);
 	char **parts = md_participants(events, n, r->user);
 	char **kinds = r->with_kinds ? md_event_kinds(events, n) : NULL;
@@ -612,7 +615,7 @@ static void plan_append(struct sess *s, struct store_recording *rec, struct targ
 	if (!t->exists) {
 		p->mode = PLAN_CREATE;
 		if (s->r->with_fm) {
-			new_frontmatter(s, events, n, false, rec->rec_id, &p->content);
+			new_frontmatter(s, events, n, rec->rec_id, &p->content);
 			buf_adds(&p->content, "\n\n");
 		}
 		buf_adds(&tail, chunk);
@@ -834,7 +837,7 @@ static int append_through(struct sess *s, struct store_recording *rec, int64_t u
 		size_t n = 0, first = 0;
 		for (size_t i = 0; i < el.n; i++) {
 			struct ev *e = &el.v[i];
-			if (e->seq > upto || (e->flags & KATO_EVENT_SIDECHAIN) || !ev_obj(e))
+			if (e->seq > upto || hidden(s, e) || !ev_obj(e))
 				continue;
 			if (e->seq <= rec->write_seq) /* context */
 				first = n + 1;
@@ -861,7 +864,7 @@ static int64_t settled_upto(struct sess *s, struct evlist *el, int64_t after)
 	int64_t upto = after;
 	for (size_t i = 0; i < el->n; i++) {
 		struct ev *e = &el->v[i];
-		if (e->seq <= after || (e->flags & KATO_EVENT_SIDECHAIN))
+		if (e->seq <= after || hidden(s, e))
 			continue;
 		if (s->r->md.include_tool_calls && !strcmp(e->kind, "tool.call")) {
 			struct json_object *o = ev_obj(e);
@@ -869,7 +872,7 @@ static int64_t settled_upto(struct sess *s, struct evlist *el, int64_t after)
 			bool resolved = false;
 			for (size_t k = i + 1; k < el->n && !resolved; k++) {
 				struct ev *f = &el->v[k];
-				if (f->flags & KATO_EVENT_SIDECHAIN)
+				if (hidden(s, f))
 					continue;
 				if (!strcmp(f->kind, "message.user")) {
 					resolved = true;
@@ -887,7 +890,7 @@ static int64_t settled_upto(struct sess *s, struct evlist *el, int64_t after)
 			const char *phase = o ? pj_str(o, "phase") : NULL;
 			bool later = false;
 			for (size_t k = i + 1; k < el->n && !later; k++)
-				later = !(el->v[k].flags & KATO_EVENT_SIDECHAIN);
+				later = !hidden(s, &el->v[k]);
 			if (phase && !strcmp(phase, "commentary") && !later)
 				return upto;
 		}
@@ -1046,7 +1049,7 @@ static int deactivate_others(struct sess *s, const struct store_recording *keep)
 static struct json_object **events_upto_command(struct run *x, struct evlist *el, size_t *n,
 						struct json_object **cut)
 {
-	struct json_object **v = md_events(el, n);
+	struct json_object **v = md_events(x->s, el, n);
 	char *lines = cmd_lines(x->text, x->len, 1, x->c->line + 1);
 	*cut = with_content(ev_obj(x->msg), lines);
 	free(lines);
@@ -1108,7 +1111,7 @@ static void snapshot(struct sess *s, struct target *t, struct json_object *const
 		buf_free(&fm);
 		buf_adds(doc, body.len ? "\n\n" : "\n");
 	} else if (s->r->with_fm) {
-		new_frontmatter(s, v, n, true, rec_id, doc);
+		new_frontmatter(s, v, n, rec_id, doc);
 		buf_adds(doc, body.len ? "\n\n" : "\n");
 	}
 	buf_add(doc, body.p, body.len); /* ends with "\n" when non-empty */
@@ -1173,7 +1176,7 @@ static int cmd_init(struct run *x)
 			size_t n;
 			struct json_object *cut;
 			struct json_object **v = events_upto_command(x, &el, &n, &cut);
-			new_frontmatter(s, v, n, true, rec->rec_id, &stub);
+			new_frontmatter(s, v, n, rec->rec_id, &stub);
 			buf_addc(&stub, '\n');
 			if (cut)
 				json_object_put(cut);
@@ -1460,7 +1463,7 @@ static int on_session_row(void *ud, const struct store_session_row *row)
 	s->provider = xstrdup(row->provider);
 	s->psid = xstrdup(row->psid);
 	s->cwd = row->cwd && *row->cwd ? xstrdup(row->cwd) : NULL;
-	s->snippet = row->snippet && *row->snippet ? xstrdup(row->snippet) : NULL;
+	s->sidechain_only = row->sidechain_only;
 	return 0;
 }
 
@@ -1470,7 +1473,6 @@ static void sess_free(struct sess *s)
 	free(s->provider);
 	free(s->psid);
 	free(s->cwd);
-	free(s->snippet);
 	store_rec_session_free(&s->st);
 	store_recordings_free(s->recs, s->nrecs);
 }

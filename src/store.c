@@ -592,7 +592,10 @@ int store_count(struct store *s, const char *provider, const char *type, int64_t
 	" ELSE substr(json_extract(e.json, '$.content'), 1, 200) END FROM events e "    \
 	" WHERE e.session = s.id AND e.kind = 'message.user' AND (e.flags & 1) "       \
 	" ORDER BY e.seq LIMIT 1), "                                                   \
-	"(SELECT count(*) FROM events e WHERE e.session = s.id) FROM sessions s "
+	"(SELECT count(*) FROM events e WHERE e.session = s.id), "                      \
+	"(EXISTS (SELECT 1 FROM events e WHERE e.session = s.id) AND NOT EXISTS "        \
+	" (SELECT 1 FROM events e WHERE e.session = s.id AND (e.flags & 2) = 0)) "      \
+	"FROM sessions s "
 
 static int session_rows(sqlite3_stmt *st, int (*cb)(void *, const struct store_session_row *), void *ud)
 {
@@ -611,6 +614,7 @@ static int session_rows(sqlite3_stmt *st, int (*cb)(void *, const struct store_s
 			.last_ts = (const char *)sqlite3_column_text(st, 9),
 			.snippet = (const char *)sqlite3_column_text(st, 10),
 			.events = sqlite3_column_int64(st, 11),
+			.sidechain_only = sqlite3_column_int(st, 12) != 0,
 		};
 		if (cb(ud, &r))
 			break;

@@ -84,6 +84,11 @@ struct store_session_row {
 	const char *kato_id, *provider, *psid, *parent_psid, *title, *cwd, *model;
 	const char *first_ts, *last_ts, *snippet;
 	int64_t events;
+	/* A sub-agent's own session: it has events and every one is marked
+	 * sidechain. Such a session shows its sidechain events when exported
+	 * or recorded; any other hides them (they belong to a sub-agent run
+	 * inside its conversation). */
+	bool sidechain_only;
 };
 /* Every session, oldest activity first. The row's strings are borrowed
  * for the duration of the callback. */

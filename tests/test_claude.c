@@ -524,10 +524,53 @@ START_TEST(test_inline_sidechain)
 	ck_assert_uint_gt(side, 300);
 	ck_assert_uint_eq(find_kind(r, NULL, KATO_EVENT_SIDECHAIN | KATO_EVENT_HUMAN, 0, NULL, 0), 0);
 	ck_assert_uint_gt(find_kind(r, "message.user", KATO_EVENT_HUMAN, 0, NULL, 0), 0);
-	ck_assert_str_eq(r->title, "Empty Repo Setup: CLAUDE.md Foundation Created");
+	/* its summary record's leafUuid is no message of this file (issue 9
+	 * item 5): it describes another conversation and gives no title */
+	ck_assert_ptr_null(r->title);
 	ck_assert_ptr_null(r->parent_id);
 	tu_run_free(r);
 	free(path);
+	tu_plugin_free(&p);
+}
+END_TEST
+
+/* Issue 9 item 5: a summary titles the session only when its leafUuid is
+ * a message of this session, whether it comes before or after that
+ * message; custom-title still wins. The real 1.0.98 file, its summary
+ * pointed at one of its own messages, or one appended. */
+START_TEST(test_summary_title_needs_own_leaf)
+{
+	struct plugin p = tu_plugin("claude");
+	size_t len;
+	char *data = read_src("tests/corpus/claude/kimuson-1.0.98-inline-sidechain-summary.jsonl", &len);
+	const char *old = "549b3502-6e30-4fa5-869f-c998df26c3f0";
+	char *leaf = strstr(data, "\"uuid\":\"");
+	ck_assert_ptr_nonnull(leaf);
+	char uuid[37];
+	memcpy(uuid, leaf + 8, 36);
+	uuid[36] = '\0';
+	/* before its leaf: the summary line comes first in the file */
+	char *at = strstr(data, old);
+	ck_assert_ptr_nonnull(at);
+	memcpy(at, uuid, 36);
+	struct tu_run *r = run_str(&p, "/p/s1.jsonl", data);
+	ck_assert_str_eq(r->title, "Empty Repo Setup: CLAUDE.md Foundation Created");
+	tu_run_free(r);
+	/* after its leaf, appended; a foreign one after it changes nothing */
+	memcpy(at, old, 36);
+	struct buf b = BUF_INIT;
+	buf_add(&b, data, len);
+	buf_printf(&b, "{\"type\":\"summary\",\"summary\":\"Own summary\",\"leafUuid\":\"%s\"}\n", uuid);
+	buf_adds(&b, "{\"type\":\"summary\",\"summary\":\"Foreign\",\"leafUuid\":\"no-such-uuid\"}\n");
+	r = run_str(&p, "/p/s2.jsonl", buf_str(&b));
+	ck_assert_str_eq(r->title, "Own summary");
+	tu_run_free(r);
+	buf_adds(&b, "{\"type\":\"custom-title\",\"customTitle\":\"Mine\"}\n");
+	r = run_str(&p, "/p/s3.jsonl", buf_str(&b));
+	ck_assert_str_eq(r->title, "Mine");
+	tu_run_free(r);
+	buf_free(&b);
+	free(data);
 	tu_plugin_free(&p);
 }
 END_TEST
@@ -636,12 +679,13 @@ START_TEST(test_session_facts)
 	struct plugin p = tu_plugin("claude");
 	char *path = tu_src("tests/corpus/claude/entire-tiny-summary.jsonl");
 	struct tu_run *r = tu_parse_file(&p, path);
-	ck_assert_ptr_nonnull(r->title);
 	size_t len;
 	char *data = tu_read(path, &len);
 	struct json_object *first = pj_parse(data, (size_t)(strchr(data, '\n') - data));
 	ck_assert_str_eq(pj_str(first, "type"), "summary");
-	ck_assert_str_eq(r->title, pj_str(first, "summary"));
+	/* its leafUuid is no message of this file: no title from it (issue 9) */
+	ck_assert_ptr_null(strstr(data, "\"uuid\":\"ad6e295a-2045-4d21-958d-582ae79be8ed\""));
+	ck_assert_ptr_null(r->title);
 	ck_assert_str_eq(r->session_id, "entire-tiny-summary");
 	json_object_put(first);
 	free(data);
@@ -1035,6 +1079,7 @@ static Suite *make_suite(void)
 		{"split_and_repeat", test_split_and_repeat},
 		{"human_and_injected", test_human_and_injected},
 		{"inline_sidechain", test_inline_sidechain},
+		{"summary_title_needs_own_leaf", test_summary_title_needs_own_leaf},
 		{"compaction", test_compaction},
 		{"session_facts", test_session_facts},
 		{"subagent_parent", test_subagent_parent},

@@ -742,6 +742,33 @@ START_TEST(test_legacy_generation)
 }
 END_TEST
 
+/* Issue 9 item 6: a wrapped legacy output keeps its text and a non-zero
+ * exit code; an empty one stays an (empty) result. The lines are the
+ * shape of yoavf-pomodoro.jsonl line 11. */
+START_TEST(test_legacy_output_exit_code)
+{
+	struct tu_run *r = run_str("/x/rollout-2025-06-01T10-00-00-0196aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee.jsonl",
+		"{\"id\":\"L1\",\"timestamp\":\"2025-06-01T10:00:00.000Z\",\"instructions\":null}\n"
+		"{\"type\":\"function_call_output\",\"call_id\":\"c1\",\"output\":\"{\\\"output\\\":\\\"boom\\\\n\\\",\\\"metadata\\\":{\\\"exit_code\\\":2,\\\"duration_seconds\\\":0.1}}\"}\n"
+		"{\"type\":\"function_call_output\",\"call_id\":\"c2\",\"output\":\"{\\\"output\\\":\\\"\\\",\\\"metadata\\\":{\\\"exit_code\\\":1,\\\"duration_seconds\\\":0.0}}\"}\n"
+		"{\"type\":\"function_call_output\",\"call_id\":\"c3\",\"output\":\"{\\\"output\\\":\\\"\\\",\\\"metadata\\\":{\\\"exit_code\\\":0,\\\"duration_seconds\\\":0.0}}\"}\n");
+	static const char *const kinds[] = {"tool.result", "tool.result", "tool.result"};
+	assert_kinds(r, kinds, 3);
+	struct json_object *o = tu_event(r, 0);
+	ck_assert_str_eq(ev_str(o, "result"), "boom\n\n\n(exit code 2)");
+	ck_assert(r->flags[0] & KATO_EVENT_ERROR);
+	json_object_put(o);
+	o = tu_event(r, 1);
+	ck_assert_str_eq(ev_str(o, "result"), "(exit code 1)");
+	json_object_put(o);
+	o = tu_event(r, 2);
+	ck_assert_str_eq(ev_str(o, "result"), "");
+	ck_assert(!(r->flags[2] & KATO_EVENT_ERROR));
+	json_object_put(o);
+	tu_run_free(r);
+}
+END_TEST
+
 START_TEST(test_typescript_document)
 {
 	const char *path = "/x/rollout-2025-04-20-abc.json";
@@ -1006,6 +1033,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_new_generation_item_completed);
 	tcase_add_test(tc, test_injected_never_human);
 	tcase_add_test(tc, test_legacy_generation);
+	tcase_add_test(tc, test_legacy_output_exit_code);
 	tcase_add_test(tc, test_typescript_document);
 	tcase_add_test(tc, test_match_path);
 	tcase_add_test(tc, test_bad_input);

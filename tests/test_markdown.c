@@ -499,6 +499,8 @@ START_TEST(fence_lengthening)
 	add_event(&e, CALL("t2", "{\"q\":\"a ````` b\"}"));
 	add_event(&e, CALL("t3", "{}"));
 	add_event(&e, RESULT("t3", "x``y"));
+	add_event(&e, CALL("t4", "{}"));
+	add_event(&e, RESULT("t4", ""));
 	char *got = render(&o, &e, NULL);
 	ck_assert_str_eq(got,
 			 "<details>\n<summary>Tool: Bash</summary>\n\n"
@@ -507,7 +509,9 @@ START_TEST(fence_lengthening)
 			 "<details>\n<summary>Tool: Bash</summary>\n\n"
 			 "``````json\n{\n  \"q\": \"a ````` b\"\n}\n``````\n\n</details>\n\n"
 			 "<details>\n<summary>Tool: Bash</summary>\n\n"
-			 "```\nx``y\n```\n\n</details>\n");
+			 "```\nx``y\n```\n\n</details>\n\n"
+			 "<details>\n<summary>Tool: Bash</summary>\n\n"
+			 "```\n(no output)\n```\n\n</details>\n");
 	free(got);
 	free_events(&e);
 }
@@ -777,6 +781,59 @@ START_TEST(signature_and_roles)
 }
 END_TEST
 
+/* Issue 9 item 1: injected user-role text is never under "# User_". */
+START_TEST(injected_not_user)
+{
+	utc();
+	struct md_options o;
+	md_options_default(&o);
+	struct events e = {0};
+	add_event(&e, MSG("i", "user", "2026-02-10T23:36:17Z", "<environment_context>cwd</environment_context>",
+			  ",\"isInjected\":true"));
+	add_event(&e, MSG("u", "user", "2026-02-10T23:36:18Z", "typed", ""));
+	add_event(&e, MSG("a", "assistant", "2026-02-10T23:36:19Z", "answer", ""));
+	add_event(&e, MSG("j", "user", "2026-02-10T23:36:20Z", "# AGENTS.md\nbody", ",\"isInjected\":true"));
+	add_event(&e, MSG("a2", "assistant", "2026-02-10T23:36:21Z", "more", ""));
+	char *got = render(&o, &e, NULL);
+	ck_assert_str_eq(got, "# User_2026-02-10_2336_18\n\ntyped\n\n# Assistant_2026-02-10_2336_19\n\nanswer\n\nmore\n");
+	free(got);
+	o.include_system_events = true;
+	got = render(&o, &e, NULL);
+	ck_assert_str_eq(got, "> [injected] <environment_context>cwd</environment_context>\n\n"
+			      "# User_2026-02-10_2336_18\n\ntyped\n\n# Assistant_2026-02-10_2336_19\n\nanswer\n\n"
+			      "> [injected] # AGENTS.md\n> body\n\nmore\n");
+	free(got);
+	free_events(&e);
+}
+END_TEST
+
+/* Issue 9 item 4: a marker where the context was compacted, the summary
+ * left out by default, and a new heading after it. */
+START_TEST(compaction_marker)
+{
+	utc();
+	struct md_options o;
+	md_options_default(&o);
+	struct events e = {0};
+	add_event(&e, MSG("a", "assistant", "2026-02-10T23:36:19Z", "before", ""));
+	add_event(&e, "{\"eventId\":\"k\",\"kind\":\"compaction\",\"timestamp\":\"\",\"trigger\":\"auto\"}");
+	add_event(&e, "{\"eventId\":\"k2\",\"kind\":\"compaction\",\"timestamp\":\"\",\"content\":\"sum\",\"isInjected\":true}");
+	add_event(&e, MSG("a2", "assistant", "2026-02-10T23:36:21Z", "after", ""));
+	char *got = render(&o, &e, NULL);
+	ck_assert_str_eq(got, "# Assistant_2026-02-10_2336_19\n\nbefore\n\n"
+			      "> [compaction:auto] context compacted (summary not shown; captureIncludeSystemEvents shows it)\n\n"
+			      "# Assistant_2026-02-10_2336_21\n\nafter\n");
+	free(got);
+	o.include_system_events = true;
+	got = render(&o, &e, NULL);
+	ck_assert_str_eq(got, "# Assistant_2026-02-10_2336_19\n\nbefore\n\n"
+			      "> [compaction:auto] context compacted\n\n> [compaction] sum\n\n"
+			      "# Assistant_2026-02-10_2336_21\n\nafter\n");
+	free(got);
+	free_events(&e);
+}
+END_TEST
+
 START_TEST(js_numbers)
 {
 	static const struct {
@@ -798,26 +855,19 @@ END_TEST
 
 START_TEST(snippets)
 {
-	struct events e = {0};
 	struct buf b = BUF_INIT;
-	add_event(&e, MSG("a", "assistant", "", "not me", ""));
-	ck_assert_int_eq(md_snippet(e.v, e.n, &b), -1);
+	ck_assert_int_eq(md_snippet(" \r\n ", 4, &b), -1);
 	ck_assert_uint_eq(b.len, 0);
-	add_event(&e, MSG("u0", "user", "", " \r\n ", ""));
-	add_event(&e, MSG("u1", "user", "",
-			  "In-chat command redesign\n\nWe're going to dive into "
-			  "[task.2026.2026-02-27-inchat-command-redesign.md](x)", ""));
-	ck_assert_int_eq(md_snippet(e.v, e.n, &b), 0);
+	const char *t = "In-chat command redesign\n\nWe're going to dive into "
+			"[task.2026.2026-02-27-inchat-command-redesign.md](x)";
+	ck_assert_int_eq(md_snippet(t, strlen(t), &b), 0);
 	/* ref §3.6 example */
 	ck_assert_str_eq(buf_str(&b), "In-chat command redesign  We're going to dive into [task.20\xe2\x80\xa6");
-	struct events f = {0};
-	add_event(&f, MSG("u", "user", "", "  short\r\none\rtwo  ", ""));
 	buf_reset(&b);
-	ck_assert_int_eq(md_snippet(f.v, f.n, &b), 0);
+	t = "  short\r\none\rtwo  ";
+	ck_assert_int_eq(md_snippet(t, strlen(t), &b), 0);
 	ck_assert_str_eq(buf_str(&b), "short one two");
 	buf_free(&b);
-	free_events(&e);
-	free_events(&f);
 }
 END_TEST
 
@@ -897,6 +947,8 @@ static Suite *make_suite(void)
 	tcase_add_test(t, json_pretty);
 	tcase_add_test(t, assistant_dedupe);
 	tcase_add_test(t, signature_and_roles);
+	tcase_add_test(t, injected_not_user);
+	tcase_add_test(t, compaction_marker);
 	tcase_add_test(t, js_numbers);
 	tcase_add_test(t, snippets);
 	tcase_add_test(t, bad_input_never_crashes);

@@ -81,6 +81,8 @@ static int64_t add(struct fixture *f, const char *kind, uint32_t flags, const ch
 		   f->n, f->n / 60, f->n % 60, kind);
 	if (!strcmp(kind, "message.assistant"))
 		buf_adds(&j, "\"model\":\"claude-opus-4-6\",");
+	if (flags & KATO_EVENT_INJECTED) /* as event.c marks it */
+		buf_adds(&j, "\"isInjected\":true,");
 	struct json_object *c = json_object_new_string(content);
 	buf_printf(&j, "\"content\":%s}", json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
 	json_object_put(c);
@@ -340,6 +342,32 @@ START_TEST(capture_then_continuation_and_export)
 	char *p = note_path(&f, "exp.md");
 	char *s = tu_read(p, NULL);
 	ck_assert_msg(!strstr(s, "recordingIds"), "an export has no recording ids:\n%s", s);
+	free(s);
+	free(p);
+	teardown(&f);
+}
+END_TEST
+
+/* Issue 9 items 1 and 2: a recording neither shows injected context as
+ * the user's words nor takes its title from it. */
+START_TEST(injected_context_is_not_the_user)
+{
+	struct fixture f;
+	setup(&f);
+	add(&f, "message.user", KATO_EVENT_INJECTED, "<environment_context>\n  <cwd>/w</cwd>\n</environment_context>");
+	user(&f, "first question");
+	bot(&f, "first answer");
+	add(&f, "message.user", KATO_EVENT_INJECTED, "# AGENTS.md instructions for /w");
+	user(&f, "::capture cap.md");
+	run(&f);
+	char *b = body_of(&f, "cap.md");
+	ck_assert_str_eq(b, "# User_2026-02-10_2300_02\n\nfirst question\n\n"
+			    "# claude-opus-4.6_2026-02-10_2300_03\n\nfirst answer\n\n"
+			    "# User_2026-02-10_2300_05\n\n::capture cap.md\n");
+	free(b);
+	char *p = note_path(&f, "cap.md");
+	char *s = tu_read(p, NULL);
+	ck_assert_msg(strstr(s, "title: 'first question'\n"), "title from injected text:\n%s", s);
 	free(s);
 	free(p);
 	teardown(&f);
@@ -702,6 +730,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, paths_outside_the_roots_are_denied);
 	tcase_add_test(tc, capture_never_overwrites_a_users_file);
 	tcase_add_test(tc, capture_then_continuation_and_export);
+	tcase_add_test(tc, injected_context_is_not_the_user);
 	tcase_add_test(tc, batching_does_not_change_the_output);
 	tcase_add_test(tc, frontmatter_grows_by_atomic_replace);
 	tcase_add_test(tc, an_interrupted_append_is_finished_once);

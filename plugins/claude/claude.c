@@ -60,6 +60,7 @@
 
 #define CL_SEEN 512 /* remembered (message.id, block) hashes */
 #define CL_BLOB_VERSION 1
+#define CL_PSUM 16 /* summary records waiting for their leaf message */
 
 struct cl_state {
 	const struct kato_host *host;
@@ -77,6 +78,16 @@ struct cl_state {
 	/* A compact_boundary was seen; its summary line may follow. */
 	bool pending_summary;
 	char *pending_trigger;
+
+	/* A summary record titles the session only when its leafUuid is a
+	 * message of this file; until that message is read it waits here
+	 * (saved in the blob). uuids: hashes of the message uuids read since
+	 * the file was opened (not saved: a summary whose leaf was read before
+	 * a restart is not used; the title falls back to the typed message). */
+	char *ps_leaf[CL_PSUM], *ps_text[CL_PSUM];
+	size_t nps;
+	uint64_t *uuids;
+	size_t nuuids, capuuids;
 
 	/* Ring of emitted assistant block hashes, oldest at seen_pos when full. */
 	uint64_t seen[CL_SEEN];
@@ -443,6 +454,68 @@ static bool cl_iso(const char *s)
 	return s[4] == '-' && s[5] >= '0' && s[5] <= '9';
 }
 
+/* Wait for the leaf of summary `text` (the oldest waiting one gives way). */
+static void cl_summary_wait(struct cl_state *st, const char *leaf, const char *text)
+{
+	if (st->nps == CL_PSUM) {
+		free(st->ps_leaf[0]);
+		free(st->ps_text[0]);
+		memmove(st->ps_leaf, st->ps_leaf + 1, (CL_PSUM - 1) * sizeof *st->ps_leaf);
+		memmove(st->ps_text, st->ps_text + 1, (CL_PSUM - 1) * sizeof *st->ps_text);
+		st->nps--;
+	}
+	st->ps_leaf[st->nps] = strdup(leaf);
+	st->ps_text[st->nps] = strdup(text);
+	if (st->ps_leaf[st->nps] && st->ps_text[st->nps]) {
+		st->nps++;
+	} else {
+		free(st->ps_leaf[st->nps]);
+		free(st->ps_text[st->nps]);
+	}
+}
+
+/* A summary record: its title counts only if its leaf is ours. */
+static void cl_summary(struct cl_state *st, const char *leaf, const char *text)
+{
+	if (!leaf || !text)
+		return;
+	uint64_t h = cl_fnvs(0xcbf29ce484222325ull, leaf);
+	for (size_t i = 0; i < st->nuuids; i++)
+		if (st->uuids[i] == h) {
+			cl_set(&st->t_summary, text);
+			return;
+		}
+	cl_summary_wait(st, leaf, text);
+}
+
+/* A message uuid of this file: remember it, and take the summary that
+ * was waiting for it. */
+static void cl_message_uuid(struct cl_state *st, const char *uuid)
+{
+	if (!uuid || !*uuid)
+		return;
+	if (st->nuuids == st->capuuids) {
+		size_t cap = st->capuuids ? st->capuuids * 2 : 256;
+		uint64_t *v = realloc(st->uuids, cap * sizeof *v);
+		if (!v)
+			return;
+		st->uuids = v;
+		st->capuuids = cap;
+	}
+	st->uuids[st->nuuids++] = cl_fnvs(0xcbf29ce484222325ull, uuid);
+	for (size_t i = 0; i < st->nps; i++) {
+		if (strcmp(st->ps_leaf[i], uuid) != 0)
+			continue;
+		cl_set(&st->t_summary, st->ps_text[i]);
+		free(st->ps_leaf[i]);
+		free(st->ps_text[i]);
+		memmove(st->ps_leaf + i, st->ps_leaf + i + 1, (st->nps - i - 1) * sizeof *st->ps_leaf);
+		memmove(st->ps_text + i, st->ps_text + i + 1, (st->nps - i - 1) * sizeof *st->ps_text);
+		st->nps--;
+		i--;
+	}
+}
+
 /* Take the session facts a line carries. */
 static void cl_take_facts(struct cl_state *st, struct json_object *o, const char *type)
 {
@@ -460,8 +533,10 @@ static void cl_take_facts(struct cl_state *st, struct json_object *o, const char
 			st->dirty = true;
 	}
 	if (!strcmp(type, "summary"))
-		cl_set(&st->t_summary, pj_str(o, "summary"));
-	else if (!strcmp(type, "custom-title"))
+		cl_summary(st, pj_str(o, "leafUuid"), pj_str(o, "summary"));
+	else
+		cl_message_uuid(st, pj_str(o, "uuid"));
+	if (!strcmp(type, "custom-title"))
 		cl_set(&st->t_custom, pj_str(o, "customTitle"));
 	else if (!strcmp(type, "ai-title"))
 		cl_set(&st->t_ai, pj_str(o, "aiTitle"));
@@ -1139,6 +1214,14 @@ static void cl_forget(struct cl_state *st)
 	}
 	st->named = st->dirty = st->pending_summary = false;
 	st->nseen = st->seen_pos = 0;
+	for (size_t i = 0; i < st->nps; i++) {
+		free(st->ps_leaf[i]);
+		free(st->ps_text[i]);
+	}
+	st->nps = 0;
+	free(st->uuids);
+	st->uuids = NULL;
+	st->nuuids = st->capuuids = 0;
 }
 
 /* Blob keys for the string facts, in one table for save and load. */
@@ -1168,6 +1251,17 @@ static int cl_load(struct cl_state *st, const void *blob, size_t len)
 		cl_set(f, pj_str(o, key));
 	st->named = pj_bool(o, "named", false);
 	st->pending_summary = pj_bool(o, "pending", false);
+	struct json_object *ps = pj_arr(o, "psum");
+	for (size_t i = 0; ps && i < json_object_array_length(ps); i++) {
+		struct json_object *p = json_object_array_get_idx(ps, i);
+		size_t ln, tn;
+		if (!json_object_is_type(p, json_type_array))
+			continue;
+		const char *leaf = pj_sval(json_object_array_get_idx(p, 0), &ln);
+		const char *text = pj_sval(json_object_array_get_idx(p, 1), &tn);
+		if (leaf && text)
+			cl_summary_wait(st, leaf, text);
+	}
 	const char *seen = pj_str(o, "seen");
 	size_t n = seen ? strlen(seen) / 16 : 0;
 	for (size_t i = 0; i < n && st->nseen < CL_SEEN; i++) {
@@ -1286,6 +1380,16 @@ static int cl_save_state(void *state, const void **blob, size_t *blob_len)
 	for (size_t i = 0; (f = cl_blob_field(st, i, &key)); i++)
 		if (*f)
 			json_object_object_add(o, key, json_object_new_string(*f));
+	if (st->nps) {
+		struct json_object *ps = json_object_new_array();
+		for (size_t i = 0; i < st->nps; i++) {
+			struct json_object *p = json_object_new_array();
+			json_object_array_add(p, json_object_new_string(st->ps_leaf[i]));
+			json_object_array_add(p, json_object_new_string(st->ps_text[i]));
+			json_object_array_add(ps, p);
+		}
+		json_object_object_add(o, "psum", ps);
+	}
 	/* oldest first, so a reload refills the ring in the same order */
 	struct pj_buf seen = {0};
 	for (size_t i = 0; i < st->nseen; i++) {

@@ -732,7 +732,8 @@ static void cx_tool_result(const struct cx_line *ln, const char *call_id, const 
 /* Output of a tool as text into *out (replacing it; a view into output
  * where it is one string as it stands); *error set when it says it
  * failed. Strings that hold {"output": ..., "metadata": {exit_code}} are
- * unwrapped; lists of content parts give their texts; other values their
+ * unwrapped, a non-zero exit code kept as a last line "(exit code N)";
+ * lists of content parts give their texts; other values their
  * JSON. */
 static void cx_output_text(struct cx_text *out, struct json_object *output, bool *error)
 {
@@ -755,8 +756,14 @@ static void cx_output_text(struct cx_text *out, struct json_object *output, bool
 			pj_add(b, inner, in);
 			cx_text_buf(out);
 			struct json_object *md = pj_obj(o, "metadata");
-			if (pj_int(md, "exit_code", 0) != 0)
+			int64_t code = pj_int(md, "exit_code", 0);
+			if (code != 0) {
+				char line[40];
+				snprintf(line, sizeof line, "%s(exit code %" PRId64 ")", in ? "\n\n" : "", code);
+				pj_adds(b, line);
+				cx_text_buf(out);
 				*error = true;
+			}
 		} else {
 			out->p = s;
 			out->len = sn;
