@@ -1065,6 +1065,32 @@ START_TEST(test_huge_line)
 }
 END_TEST
 
+START_TEST(test_probe)
+{
+	struct plugin p = tu_plugin("claude");
+	tu_check_probe_files(&p);
+	enum kato_feed f;
+	/* a conversation node: sure; metadata records alone: maybe */
+	ck_assert_int_eq(tu_probe_str(&p, "{\"type\":\"user\",\"uuid\":\"u1\",\"sessionId\":\"s\",\"message\":{}}\n", &f),
+			 KATO_PROBE_SURE);
+	ck_assert_int_eq(f, KATO_FEED_LINES);
+	ck_assert_int_eq(tu_probe_str(&p, "{\"type\":\"summary\",\"summary\":\"t\",\"leafUuid\":\"u\"}\n", &f),
+			 KATO_PROBE_MAYBE);
+	/* a first line longer than the head: its keys */
+	ck_assert_int_eq(tu_probe_str(&p, "{\"parentUuid\":null,\"sessionId\":\"s\",\"message\":{\"content\":\"aaa", &f),
+			 KATO_PROBE_MAYBE);
+	/* other tools' records, documents, text, nothing */
+	ck_assert_int_eq(tu_probe_str(&p, "{\"id\":\"m1\",\"type\":\"user\",\"timestamp\":\"t\",\"content\":\"x\"}\n", &f),
+			 KATO_PROBE_NO);
+	ck_assert_int_eq(tu_probe_str(&p, "{\n  \"type\": \"user\",\n  \"uuid\": \"u\",\n  \"sessionId\": \"s\"\n}\n", &f),
+			 KATO_PROBE_NO);
+	ck_assert_int_eq(tu_probe_str(&p, "hello\n", &f), KATO_PROBE_NO);
+	ck_assert_int_eq(tu_probe_str(&p, "", &f), KATO_PROBE_NO);
+	ck_assert_int_eq(f, KATO_FEED_NONE);
+	tu_plugin_free(&p);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("claude");
@@ -1073,6 +1099,7 @@ static Suite *make_suite(void)
 		const TTest *test;
 	} cases[] = {
 		{"match_path", test_match_path},
+		{"probe", test_probe},
 		{"corpus", test_corpus},
 		{"ref_session", test_ref_session},
 		{"ref_ask_and_string", test_ref_ask_and_string},

@@ -1203,6 +1203,48 @@ static enum kato_feed cl_match_path(const char *path)
 	return uuid ? KATO_FEED_LINES : (enum kato_feed)(KATO_FEED_LINES | KATO_FEED_WEAK);
 }
 
+/* One of Claude Code's line types, and how much it says: 2 for a
+ * conversation node (uuid and sessionId), 1 for a metadata record. */
+static int cl_probe_record(struct json_object *o)
+{
+	static const char *const nodes[] = {"user", "assistant", "system", "progress", "attachment"};
+	static const char *const meta[] = {"summary", "file-history-snapshot", "queue-operation",
+					   "custom-title", "ai-title", "last-prompt", "pr-link"};
+	const char *type = pj_str(o, "type");
+	if (!type)
+		return 0;
+	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
+		if (!strcmp(type, nodes[i]))
+			return pj_str(o, "uuid") && pj_str(o, "sessionId") ? 2 : 0;
+	for (size_t i = 0; i < sizeof meta / sizeof *meta; i++)
+		if (!strcmp(type, meta[i]))
+			return pj_str(o, "uuid") || pj_obj(o, "payload") ? 0 : 1;
+	return 0;
+}
+
+/* Claude Code writes JSONL only: sure at the first conversation node,
+ * maybe on metadata records alone or on a first line too long to see
+ * whole that has the node's keys. */
+static enum kato_probe cl_probe(const char *head, size_t len, enum kato_feed *feed)
+{
+	if (pj_head_shape(head, len) != PJ_SHAPE_LINES)
+		return KATO_PROBE_NO;
+	int best = 0;
+	size_t pos = 0, seen = 0;
+	struct json_object *o;
+	while (best < 2 && seen < 64 && (o = pj_head_next(head, len, &pos))) {
+		int r = cl_probe_record(o);
+		json_object_put(o);
+		best = r > best ? r : best;
+		seen++;
+	}
+	if (!seen && pj_head_has_key(head, len, "parentUuid") && pj_head_has_key(head, len, "sessionId"))
+		best = 1;
+	if (best)
+		*feed = KATO_FEED_LINES;
+	return (enum kato_probe)best;
+}
+
 /* Forget what was learned from the file (not its name). */
 static void cl_forget(struct cl_state *st)
 {
@@ -1441,6 +1483,7 @@ static const struct kato_provider_desc cl_desc = {
 	.flush = NULL,
 	.reset = cl_reset,
 	.close_file = cl_close_file,
+	.probe = cl_probe,
 };
 
 KATO_PROVIDER_EXPORT const struct kato_provider_desc *kato_provider_get_desc(void)
