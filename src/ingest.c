@@ -40,6 +40,7 @@ struct file_ctx {
 	int64_t live_after_ms; /* events older than this are history (0: in->history) */
 	bool failed;        /* a store error: abandon the batch */
 	bool warned_reject;
+	int64_t bad_lines, long_lines; /* skipped in this read, for the warnings */
 	struct pending *pend;
 	size_t npend;
 };
@@ -304,6 +305,17 @@ static void id_from_file(const struct store_file *f, struct source_id *id)
 	memcpy(id->marker, f->marker, 16);
 }
 
+/* One line for what the per-line warnings left out. */
+static void warn_skipped(const struct file_ctx *c)
+{
+	if (c->bad_lines > INGEST_WARN_LINES)
+		log_warn("%s: skipped %lld lines that are not JSON in all (%s read it as JSON lines)", c->path,
+			 (long long)c->bad_lines, c->p->desc->name);
+	if (c->long_lines > INGEST_WARN_LINES)
+		log_warn("%s: skipped %lld lines over %u MiB in all", c->path, (long long)c->long_lines,
+			 SOURCE_MAX_LINE >> 20);
+}
+
 static int ingest_lines(struct file_ctx *c, void *state, int64_t offset,
 			const struct source_id *prev, unsigned flags)
 {
@@ -360,8 +372,9 @@ static int ingest_lines(struct file_ctx *c, void *state, int64_t offset,
 		if (rc == 2) {
 			in->stats.oversized++;
 			store_count(in->store, d->name, "oversized-line", 1);
-			log_warn("%s: skipped a line over %u MiB ending at byte %lld", c->path,
-				 SOURCE_MAX_LINE >> 20, (long long)end);
+			if (++c->long_lines <= INGEST_WARN_LINES)
+				log_warn("%s: skipped a line over %u MiB ending at byte %lld", c->path,
+					 SOURCE_MAX_LINE >> 20, (long long)end);
 			continue;
 		}
 		if (len == 0 || (len == 1 && line[0] == '\r'))
@@ -372,7 +385,9 @@ static int ingest_lines(struct file_ctx *c, void *state, int64_t offset,
 		if (prc == 1) {
 			in->stats.bad++;
 			store_count(in->store, d->name, "bad-json", 1);
-			log_warn("%s: skipped a line that is not JSON, ending at byte %lld", c->path, (long long)end);
+			if (++c->bad_lines <= INGEST_WARN_LINES)
+				log_warn("%s: skipped a line that is not JSON, ending at byte %lld", c->path,
+					 (long long)end);
 		}
 		if (c->failed)
 			goto store_error;
@@ -479,8 +494,16 @@ static int ingest_document(struct file_ctx *c, void *state, const struct source_
 
 int ingest_file(struct ingest *in, const struct plugin *p, const char *path, unsigned flags)
 {
+	return ingest_file_feed(in, p, path, KATO_FEED_NONE, flags);
+}
+
+int ingest_file_feed(struct ingest *in, const struct plugin *p, const char *path, enum kato_feed feed,
+		     unsigned flags)
+{
 	const struct kato_provider_desc *d = p->desc;
-	enum kato_feed feed = KATO_FEED_MODE(d->match_path(path));
+	feed = KATO_FEED_MODE(feed);
+	if (feed == KATO_FEED_NONE)
+		feed = KATO_FEED_MODE(d->match_path(path));
 	if (feed == KATO_FEED_NONE)
 		feed = d->parse_line ? KATO_FEED_LINES : KATO_FEED_DOCUMENT;
 	if ((feed == KATO_FEED_LINES && !d->parse_line) || (feed == KATO_FEED_DOCUMENT && !d->parse_document))
@@ -554,11 +577,14 @@ int ingest_file(struct ingest *in, const struct plugin *p, const char *path, uns
 		resume = false;
 	}
 	in->stats.files++;
+	if (resume && feed == KATO_FEED_LINES && prev.offset > 0)
+		in->stats.resumed++;
 	int rc;
 	if (feed == KATO_FEED_DOCUMENT)
 		rc = ingest_document(&c, state, known && resume ? &prev : NULL, flags);
 	else
 		rc = ingest_lines(&c, state, resume ? prev.offset : 0, resume ? &prev : NULL, flags);
+	warn_skipped(&c);
 	d->close_file(state);
 	drop_pending(&c);
 	free(c.pend);

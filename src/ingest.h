@@ -21,6 +21,7 @@ struct ingest_stats {
 	int64_t rejected;    /* events a plugin got wrong (event_check) */
 	int64_t resets;      /* files re-read from 0 (truncated, replaced, rewritten) */
 	int64_t errors;      /* files that could not be read */
+	int64_t resumed;     /* files of lines read on from a stored cursor past 0 */
 };
 
 struct ingest {
@@ -74,6 +75,16 @@ enum {
  * ingest_result, or -1 on a store error (the batch is rolled back;
  * nothing is lost). */
 int ingest_file(struct ingest *in, const struct plugin *p, const char *path, unsigned flags);
+
+/* ingest_file with the feed mode decided by the caller (kato import, from
+ * the file's content) instead of by the plugin's match_path on the name;
+ * KATO_FEED_NONE: as ingest_file. */
+int ingest_file_feed(struct ingest *in, const struct plugin *p, const char *path, enum kato_feed feed,
+		     unsigned flags);
+
+/* Per file and read, the first this many lines skipped for not being JSON
+ * (or for their length) are logged one by one, the rest as one count. */
+#define INGEST_WARN_LINES 3
 
 /* The provider session id a file gets before its plugin names one: the
  * base name without .zst, .jsonl or .json. Malloc'd. */

@@ -19,7 +19,9 @@
 #include "json.h"
 #include "log.h"
 #include "paths.h"
+#include "pjson.h"
 #include "plugin.h"
+#include "source.h"
 #include "store.h"
 
 #define EXIT_USAGE 2
@@ -31,7 +33,8 @@ static const char usage_text[] =
 	"       kato --version\n"
 	"\n"
 	"Commands:\n"
-	"  import [--provider P] FILE...   read session log files into the store\n"
+	"  import [--provider P] [--allow-empty] FILE...\n"
+	"                                  read session log files into the store\n"
 	"  sessions [--json]               list the sessions in the store\n"
 	"  export SESSION [--format markdown|jsonl] [-o FILE|-]\n"
 	"                                  write one session (stdout by default)\n"
@@ -45,15 +48,23 @@ static const char usage_text[] =
 	"(or $KATO_HOME/kato.db). The daemon is katod(8); see kato(1).\n";
 
 static const char import_help[] =
-	"Usage: kato import [--provider P] FILE...\n"
+	"Usage: kato import [--provider P] [--allow-empty] FILE...\n"
 	"\n"
 	"Read provider session logs into the store once and exit: for example logs\n"
-	"restored from a backup. Files already imported are read only from where\n"
-	"the last import stopped; nothing is stored twice. Commands typed in these\n"
-	"sessions are never executed.\n"
+	"restored from a backup. A file is recognised by its name when that follows\n"
+	"a provider's own naming, and otherwise by its content, so a renamed copy\n"
+	"imports the same; JSON lines and whole JSON documents are told apart by\n"
+	"content too. Files already imported are read only from where the last\n"
+	"import stopped; nothing is stored twice, also from a renamed copy: a\n"
+	"session is named by its records, not by its file.\n"
+	"Commands typed in these sessions are never executed.\n"
 	"\n"
-	"  -p, --provider P   parse every FILE with provider P (default: guess\n"
-	"                     from each file's name)\n"
+	"A file that yields no events is named on stderr and makes the exit\n"
+	"status 1, as does a file no provider recognises.\n"
+	"\n"
+	"  -p, --provider P   parse every FILE with provider P (how it is fed,\n"
+	"                     lines or one document, still follows the content)\n"
+	"  -e, --allow-empty  a file with no events is not a failure\n"
 	"  -q, --quiet        print nothing but errors\n"
 	"  -h, --help         show this help\n";
 
@@ -128,20 +139,81 @@ static int load_config(struct kato_config *cfg)
 
 /* ---------------------------------------------------------------- import */
 
+/* Which plugin reads `path` for kato import, and how (*feed). The feed
+ * mode follows the content whenever a probe recognises it. The plugin is
+ * `forced` (--provider) if given; else the one that claims the name
+ * plainly; else the surest content probe (a weak name claim breaks a
+ * tie, then load order); else a weak name claim by a plugin that has no
+ * probe. NULL when none, with what was tried in *tried. */
+static const struct plugin *import_pick(const struct plugin_set *set, const struct plugin *forced,
+					const char *path, enum kato_feed *feed, struct buf *tried)
+{
+	static char head[KATO_PROBE_BYTES];
+	size_t len = 0;
+	bool have_head = source_read_head(path, head, sizeof head, &len) == 0;
+	enum kato_feed named_feed = KATO_FEED_NONE;
+	const struct plugin *named = plugin_for_path(set, path, &named_feed);
+	bool weak = named && (named->desc->match_path(path) & KATO_FEED_WEAK);
+	const struct plugin *p = forced;
+	if (!p && named && !weak)
+		p = named;
+	if (p) {
+		if (have_head && plugin_probe(p, head, len, feed) != KATO_PROBE_NO)
+			return p;
+		*feed = KATO_FEED_MODE(p->desc->match_path(path));
+		if (*feed == KATO_FEED_NONE) /* --provider on a name it does not know */
+			*feed = have_head && pj_head_shape(head, len) == PJ_SHAPE_DOCUMENT && p->desc->parse_document
+					? KATO_FEED_DOCUMENT
+					: KATO_FEED_LINES;
+		return p;
+	}
+	const struct plugin *best = NULL;
+	enum kato_probe best_r = KATO_PROBE_NO;
+	buf_adds(tried, "content probed by");
+	for (size_t i = 0; have_head && i < set->n; i++) {
+		const struct plugin *q = &set->v[i];
+		if (!plugin_has_probe(q))
+			continue;
+		buf_printf(tried, " %s", q->desc->name);
+		enum kato_feed f;
+		enum kato_probe r = plugin_probe(q, head, len, &f);
+		if (r > best_r || (r == best_r && r != KATO_PROBE_NO && q == named)) {
+			best = q;
+			best_r = r;
+			*feed = f;
+		}
+	}
+	if (!have_head)
+		buf_printf(tried, " none (cannot read it: %s)", strerror(errno));
+	if (best)
+		return best;
+	if (named && !plugin_has_probe(named)) {
+		*feed = named_feed;
+		return named;
+	}
+	if (named)
+		buf_printf(tried, "; name claimed only weakly by %s", named->desc->name);
+	else
+		buf_adds(tried, "; no provider claims the name");
+	return NULL;
+}
+
 static int cmd_import(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"provider", required_argument, NULL, 'p'},
+		{"allow-empty", no_argument, NULL, 'e'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *provider = NULL;
-	bool quiet = false;
+	bool quiet = false, allow_empty = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "p:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:eqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': provider = optarg; break;
+		case 'e': allow_empty = true; break;
 		case 'q': quiet = true; break;
 		case 'h': fputs(import_help, stdout); return 0;
 		default: return usage_error(import_help, "invalid option for import", NULL);
@@ -172,6 +244,7 @@ static int cmd_import(int argc, char **argv)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int status = 0;
+	long long empty = 0, unknown = 0;
 	for (int i = optind; i < argc; i++) {
 		char *abs = realpath(argv[i], NULL);
 		if (!abs) {
@@ -179,16 +252,31 @@ static int cmd_import(int argc, char **argv)
 			status = EXIT_FAILURE;
 			continue;
 		}
-		enum kato_feed feed;
-		const struct plugin *p = forced ? forced : plugin_for_path(&plugins, abs, &feed);
+		enum kato_feed feed = KATO_FEED_NONE;
+		struct buf tried = BUF_INIT;
+		const struct plugin *p = import_pick(&plugins, forced, abs, &feed, &tried);
+		int64_t events0 = in.stats.events_new + in.stats.events_dup, resumed0 = in.stats.resumed;
+		int64_t errors0 = in.stats.errors;
+		int rc = 0;
 		if (!p) {
-			fprintf(stderr, "kato: %s: no provider recognises this file name; "
-					"name one with --provider\n", argv[i]);
+			fprintf(stderr, "kato: %s: not recognised as any provider's log (%s); name one with --provider\n",
+				argv[i], tried.p);
+			unknown++;
 			status = EXIT_FAILURE;
-		} else if (ingest_file(&in, p, abs, INGEST_TAIL | INGEST_FLUSH) < 0) {
+		} else if ((rc = ingest_file_feed(&in, p, abs, feed, INGEST_TAIL | INGEST_FLUSH)) < 0) {
 			fprintf(stderr, "kato: %s: import failed (store error)\n", argv[i]);
 			status = EXIT_FAILURE;
+		} else if (rc != INGEST_GONE && in.stats.events_new + in.stats.events_dup == events0 &&
+			   in.stats.resumed == resumed0) {
+			empty++;
+			if (!allow_empty || !quiet)
+				fprintf(stderr, "kato: %s: no events (read by %s as %s)%s\n", argv[i], p->desc->name,
+					feed == KATO_FEED_DOCUMENT ? "one JSON document" : "JSON lines",
+					allow_empty ? "" : "; --allow-empty accepts that");
+			if (!allow_empty || in.stats.errors != errors0)
+				status = EXIT_FAILURE;
 		}
+		buf_free(&tried);
 		free(abs);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -201,6 +289,10 @@ static int cmd_import(int argc, char **argv)
 		if (st->bad || st->oversized || st->rejected)
 			printf(", skipped %lld bad line(s), %lld oversized line(s), %lld bad event(s)",
 			       (long long)st->bad, (long long)st->oversized, (long long)st->rejected);
+		if (empty)
+			printf("; %lld file(s) with no events", empty);
+		if (unknown)
+			printf("; %lld file(s) not recognised", unknown);
 		printf("\n");
 	}
 	store_close(store);

@@ -223,6 +223,28 @@ const struct plugin *plugin_for_path(const struct plugin_set *set, const char *p
 	return weak;
 }
 
+bool plugin_has_probe(const struct plugin *p)
+{
+	const struct kato_provider_desc *d = p->desc;
+	return d->abi_minor >= 2 && KATO_HAS_FIELD(d, struct kato_provider_desc, probe) && d->probe;
+}
+
+enum kato_probe plugin_probe(const struct plugin *p, const char *head, size_t len, enum kato_feed *feed)
+{
+	const struct kato_provider_desc *d = p->desc;
+	if (!plugin_has_probe(p))
+		return KATO_PROBE_NO;
+	enum kato_feed f = KATO_FEED_NONE;
+	enum kato_probe r = d->probe(head, len > KATO_PROBE_BYTES ? KATO_PROBE_BYTES : len, &f);
+	if (r == KATO_PROBE_NO || (r != KATO_PROBE_MAYBE && r != KATO_PROBE_SURE))
+		return KATO_PROBE_NO;
+	f = KATO_FEED_MODE(f);
+	if (!((f == KATO_FEED_LINES && d->parse_line) || (f == KATO_FEED_DOCUMENT && d->parse_document)))
+		return KATO_PROBE_NO;
+	*feed = f;
+	return r;
+}
+
 void plugin_set_free(struct plugin_set *set)
 {
 	/* Plugins stay mapped: their code may still be referenced. */

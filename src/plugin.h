@@ -2,6 +2,7 @@
 #ifndef KATO_PLUGIN_H
 #define KATO_PLUGIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "kato/provider.h"
@@ -41,6 +42,13 @@ const struct plugin *plugin_find(const struct plugin_set *set, const char *name)
 /* Which plugin reads `path`, and how; NULL if none. */
 const struct plugin *plugin_for_path(const struct plugin_set *set, const char *path,
 				     enum kato_feed *feed);
+/* Ask p's content probe (ABI 1.2) about a file's first bytes: an enum
+ * kato_probe, with *feed set when it is not KATO_PROBE_NO. KATO_PROBE_NO
+ * when the plugin has no probe (older ABI, or none given) or answers with
+ * a feed mode it cannot parse. */
+enum kato_probe plugin_probe(const struct plugin *p, const char *head, size_t len, enum kato_feed *feed);
+/* Whether p has a content probe. */
+bool plugin_has_probe(const struct plugin *p);
 void plugin_set_free(struct plugin_set *set);
 
 #endif

@@ -477,3 +477,26 @@ int source_read_all(const char *path, size_t max, char **data, size_t *len)
 	*data = buf_take(&b);
 	return 0;
 }
+
+int source_read_head(const char *path, char *out, size_t max, size_t *len)
+{
+	struct source_reader *r = source_open(path, 0);
+	if (!r)
+		return -1;
+	size_t n = 0;
+	while (n < max) {
+		ssize_t got = raw_read(r, out + n, max - n);
+		if (got < 0) {
+			int e = errno;
+			source_close(r);
+			errno = e;
+			return -1;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	source_close(r);
+	*len = n;
+	return 0;
+}

@@ -81,4 +81,8 @@ void source_close(struct source_reader *r);
  * `max` bytes. 0, or -1 with errno (EFBIG when larger than max). */
 int source_read_all(const char *path, size_t max, char **data, size_t *len);
 
+/* Read the first bytes of a file (decompressing .zst), at most `max`,
+ * into out. 0 with *len set, or -1 with errno. */
+int source_read_head(const char *path, char *out, size_t max, size_t *len);
+
 #endif

@@ -23,7 +23,8 @@ check "2.1.x subagent linked to its parent" bash -c \
 	"\"$KATO\" sessions --json | grep '\"providerSessionId\":\"agent-a485154\"' | grep -q parentSessionId"
 
 # Export by provider id prefix, as JSONL: one valid event per line, no duplicate ids.
-# Claude names a session by its file name: import the fixture as sess-001.jsonl.
+# Claude names a session by its records (sessionId sess-001 here); the file
+# is named after it, as Claude Code does.
 cp "$F/claude-session.jsonl" "$T/sess-001.jsonl"
 "$KATO" import "$T/sess-001.jsonl"
 events_of sess-001 >"$T/s.jsonl"

@@ -20,6 +20,8 @@ jq '.kind = "subagent" | .sessionId = "sub-ea9f470a"' "$C/gemini/aim-session-202
 INJ='^(<environment_context>|<session_context>|<recommended_plugins>|# AGENTS\.md|<user_instructions>|<permissions instructions>|Caveat: The messages below)'
 
 id_of() { "$KATO" sessions --json | jq -r "select(.providerSessionId == \"$1\") | .id"; }
+# a Claude corpus file's session: the sessionId its records name
+claude_id() { id_of "$(jq -r 'select(.uuid and .sessionId) | .sessionId' "$C/claude/$1.jsonl" | head -n 1)"; }
 mapfile -t ids < <("$KATO" sessions --json | jq -r '.id')
 check "the whole corpus is imported (${#ids[@]} sessions)" [ "${#ids[@]}" -ge 25 ]
 for id in "${ids[@]}"; do
@@ -71,13 +73,13 @@ check "claude subagents/** session exported alone shows its conversation" \
 	grep -q '^# claude-sonnet-4' "$T/$AG.md"
 # ...while a sub-agent run inline in the main session (1.0.x isSidechain
 # lines) stays out of the main conversation
-KM=$(id_of kimuson-1.0.98-inline-sidechain-summary)
+KM=$(claude_id kimuson-1.0.98-inline-sidechain-summary)
 check "claude 1.0.x inline sidechain prompt is not in the main export" \
 	bash -c "! grep -q '^Create React components for the TODO app' '$T/$KM.md'"
 
 # Claude compaction (issue 9 item 4): one marker line where it happened,
 # the summary left out, and what follows starts under a new heading.
-CP=$(id_of entire-v2.0.76-compact)
+CP=$(claude_id entire-v2.0.76-compact)
 check "compaction marker with its trigger and the flag that shows the summary" grep -qx \
 	'> \[compaction:auto\] context compacted (summary not shown; captureIncludeSystemEvents shows it)' "$T/$CP.md"
 check "compaction summary not in the default export" \
@@ -87,7 +89,7 @@ check "a heading follows the compaction marker" bash -c \
 
 # Claude summary records name another conversation when their leafUuid is
 # not in this session (issue 9 item 5): the title is then the typed prompt.
-TS=$(id_of entire-tiny-summary)
+TS=$(claude_id entire-tiny-summary)
 check "claude: a foreign summary is not the title" bash -c \
 	"! grep -q \"^title: 'Add session resume command to conflict message'\" '$T/$TS.md'"
 

@@ -306,10 +306,27 @@ START_TEST(test_corpus)
 		free_strv(ukeys, nu);
 		free_strv(userkeys, nuk);
 		free_strv(other, nother);
+		/* the session is the one its records name (a renamed copy lands
+		 * in it too): sessionId, or agent-<agentId> for an agent
+		 * transcript; agent-*.jsonl keeps its name */
+		struct buf want = BUF_INIT;
+		if (agent)
+			buf_add(&want, base, strlen(base) - 6);
+		for (size_t i = 0; !agent && i < nl && !want.len; i++) {
+			struct json_object *o = pj_parse(lines[i], strlen(lines[i]));
+			if (o && pj_str(o, "uuid") && pj_str(o, "sessionId")) {
+				if (pj_bool(o, "isSidechain", false) && pj_str(o, "agentId"))
+					buf_printf(&want, "agent-%s", pj_str(o, "agentId"));
+				else
+					buf_adds(&want, pj_str(o, "sessionId"));
+			}
+			json_object_put(o);
+		}
+		ck_assert_msg(want.len && !strcmp(r->session_id, want.p), "%s: session %s, want %s", files[f],
+			      r->session_id, want.p ? want.p : "?");
+		buf_free(&want);
 		free(lines);
 		free(data);
-		ck_assert_uint_eq(strlen(r->session_id), strlen(base) - 6);
-		ck_assert(!strncmp(r->session_id, base, strlen(base) - 6));
 		tu_run_free(r);
 		free(files[f]);
 	}
@@ -686,7 +703,8 @@ START_TEST(test_session_facts)
 	/* its leafUuid is no message of this file: no title from it (issue 9) */
 	ck_assert_ptr_null(strstr(data, "\"uuid\":\"ad6e295a-2045-4d21-958d-582ae79be8ed\""));
 	ck_assert_ptr_null(r->title);
-	ck_assert_str_eq(r->session_id, "entire-tiny-summary");
+	/* named by its records, not by the file */
+	ck_assert_str_eq(r->session_id, "5a3bb1c8-c3ce-466e-b487-24212cbf1da1");
 	json_object_put(first);
 	free(data);
 	tu_run_free(r);
@@ -755,6 +773,12 @@ START_TEST(test_subagent_parent)
 	/* the same lines in a main file have no parent */
 	r = tu_parse_buf(&p, MAIN_PATH, data, len);
 	ck_assert_ptr_null(r->parent_id);
+	tu_run_free(r);
+	/* under any other name they are recognised as an agent transcript */
+	r = tu_parse_buf(&p, "/backup/w.txt", data, len);
+	ck_assert_str_eq(r->session_id, "agent-36541525");
+	ck_assert_str_eq(r->parent_id, "4c2ddfdc-b619-4525-8d03-1950fb1b0257");
+	ck_assert_uint_eq(find_kind(r, "message.user", KATO_EVENT_SIDECHAIN, KATO_EVENT_HUMAN, NULL, 0), 1);
 	tu_run_free(r);
 	free(data);
 	tu_plugin_free(&p);
@@ -880,6 +904,38 @@ START_TEST(test_restart)
 	p.desc->reset(st);
 	p.desc->close_file(st);
 	ck_assert_uint_eq(r->n, 1);
+	tu_run_free(r);
+
+	/* a file read on from a cursor saved before sessions were named by
+	 * their records stays in the session its name gave it; a new one's
+	 * state carries the session its records named */
+	const char *named = "{\"type\":\"user\",\"uuid\":\"u2\",\"sessionId\":\"S-REC\",\"message\":{\"content\":\"y\"}}";
+	r = xcalloc(1, sizeof *r);
+	r->plugin = &p;
+	ck_assert_int_eq(p.desc->open_file(&tu_host, r, PROJ "old-name.jsonl", "{\"v\":1,\"named\":true}", 20, &st), 0);
+	const char *three = "{\"type\":\"custom-title\",\"customTitle\":\"T\"}";
+	ck_assert_int_eq(p.desc->parse_line(st, named, strlen(named)), 0);
+	ck_assert_int_eq(p.desc->parse_line(st, three, strlen(three)), 0);
+	ck_assert_str_eq(r->session_id, "old-name");
+	p.desc->close_file(st);
+	tu_run_free(r);
+	r = xcalloc(1, sizeof *r);
+	r->plugin = &p;
+	ck_assert_int_eq(p.desc->open_file(&tu_host, r, PROJ "new-name.jsonl", NULL, 0, &st), 0);
+	ck_assert_int_eq(p.desc->parse_line(st, named, strlen(named)), 0);
+	ck_assert_str_eq(r->session_id, "S-REC");
+	const void *blob;
+	size_t blen;
+	ck_assert_int_eq(p.desc->save_state(st, &blob, &blen), 0);
+	char *saved = xstrndup(blob, blen);
+	p.desc->close_file(st);
+	free(r->session_id);
+	r->session_id = NULL;
+	ck_assert_int_eq(p.desc->open_file(&tu_host, r, PROJ "renamed-again.jsonl", saved, blen, &st), 0);
+	ck_assert_int_eq(p.desc->parse_line(st, three, strlen(three)), 0);
+	ck_assert_str_eq(r->session_id, "S-REC");
+	p.desc->close_file(st);
+	free(saved);
 	tu_run_free(r);
 	tu_plugin_free(&p);
 }
@@ -1065,6 +1121,32 @@ START_TEST(test_huge_line)
 }
 END_TEST
 
+START_TEST(test_probe)
+{
+	struct plugin p = tu_plugin("claude");
+	tu_check_probe_files(&p);
+	enum kato_feed f;
+	/* a conversation node: sure; metadata records alone: maybe */
+	ck_assert_int_eq(tu_probe_str(&p, "{\"type\":\"user\",\"uuid\":\"u1\",\"sessionId\":\"s\",\"message\":{}}\n", &f),
+			 KATO_PROBE_SURE);
+	ck_assert_int_eq(f, KATO_FEED_LINES);
+	ck_assert_int_eq(tu_probe_str(&p, "{\"type\":\"summary\",\"summary\":\"t\",\"leafUuid\":\"u\"}\n", &f),
+			 KATO_PROBE_MAYBE);
+	/* a first line longer than the head: its keys */
+	ck_assert_int_eq(tu_probe_str(&p, "{\"parentUuid\":null,\"sessionId\":\"s\",\"message\":{\"content\":\"aaa", &f),
+			 KATO_PROBE_MAYBE);
+	/* other tools' records, documents, text, nothing */
+	ck_assert_int_eq(tu_probe_str(&p, "{\"id\":\"m1\",\"type\":\"user\",\"timestamp\":\"t\",\"content\":\"x\"}\n", &f),
+			 KATO_PROBE_NO);
+	ck_assert_int_eq(tu_probe_str(&p, "{\n  \"type\": \"user\",\n  \"uuid\": \"u\",\n  \"sessionId\": \"s\"\n}\n", &f),
+			 KATO_PROBE_NO);
+	ck_assert_int_eq(tu_probe_str(&p, "hello\n", &f), KATO_PROBE_NO);
+	ck_assert_int_eq(tu_probe_str(&p, "", &f), KATO_PROBE_NO);
+	ck_assert_int_eq(f, KATO_FEED_NONE);
+	tu_plugin_free(&p);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("claude");
@@ -1073,6 +1155,7 @@ static Suite *make_suite(void)
 		const TTest *test;
 	} cases[] = {
 		{"match_path", test_match_path},
+		{"probe", test_probe},
 		{"corpus", test_corpus},
 		{"ref_session", test_ref_session},
 		{"ref_ask_and_string", test_ref_ask_and_string},

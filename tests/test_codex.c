@@ -797,6 +797,35 @@ START_TEST(test_match_path)
 }
 END_TEST
 
+START_TEST(test_probe)
+{
+	tu_check_probe_files(&cx);
+	enum kato_feed f;
+	/* the TypeScript CLI's document, on one line or pretty printed */
+	ck_assert_int_eq(tu_probe_str(&cx, "{\"session\":{\"id\":\"TS1\"},\"items\":[]}", &f), KATO_PROBE_SURE);
+	ck_assert_int_eq(f, KATO_FEED_DOCUMENT);
+	ck_assert_int_eq(tu_probe_str(&cx, "{\n  \"session\": {\n    \"id\": \"TS1\"\n  },\n  \"items\": [\n", &f),
+			 KATO_PROBE_SURE);
+	ck_assert_int_eq(f, KATO_FEED_DOCUMENT);
+	/* pre-envelope: a bare SessionMeta first, or a state marker */
+	ck_assert_int_eq(tu_probe_str(&cx, "{\"id\":\"x\",\"timestamp\":\"t\",\"instructions\":null}\n", &f),
+			 KATO_PROBE_SURE);
+	ck_assert_int_eq(f, KATO_FEED_LINES);
+	ck_assert_int_eq(tu_probe_str(&cx, "{\"record_type\":\"state\"}\n", &f), KATO_PROBE_SURE);
+	/* bare ResponseItems only: maybe */
+	ck_assert_int_eq(tu_probe_str(&cx, "{\"type\":\"message\",\"role\":\"user\",\"content\":[]}\n", &f),
+			 KATO_PROBE_MAYBE);
+	/* a session_meta line longer than the head */
+	ck_assert_int_eq(tu_probe_str(&cx, "{\"timestamp\":\"t\",\"type\":\"session_meta\",\"payload\":{\"base_instructions\":\"aaaa", &f),
+			 KATO_PROBE_SURE);
+	ck_assert_int_eq(f, KATO_FEED_LINES);
+	/* not Codex */
+	ck_assert_int_eq(tu_probe_str(&cx, "{\"timestamp\":\"t\",\"type\":\"brand_new\",\"payload\":{}}\n", &f), KATO_PROBE_NO);
+	ck_assert_int_eq(tu_probe_str(&cx, "{\n  \"sessionId\": \"s\",\n  \"messages\": []\n}\n", &f), KATO_PROBE_NO);
+	ck_assert_int_eq(tu_probe_str(&cx, "", &f), KATO_PROBE_NO);
+}
+END_TEST
+
 /* ---- bad input ---- */
 
 START_TEST(test_bad_input)
@@ -1020,6 +1049,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_all_files_prompts_once_in_order);
+	tcase_add_test(tc, test_probe);
 	tcase_add_test(tc, test_counted_types);
 	tcase_add_test(tc, test_real_session_facts);
 	tcase_add_test(tc, test_fixture_vscode);

@@ -363,6 +363,32 @@ static char *to_jsonl(const char *data, size_t len)
 
 /* ---- tests ---- */
 
+START_TEST(test_probe)
+{
+	struct plugin p = tu_plugin("gemini");
+	tu_check_probe_files(&p);
+	enum kato_feed f;
+	/* JSONL: header, $set and $rewindTo are sure, bare messages maybe */
+	ck_assert_int_eq(tu_probe_str(&p, "{\"sessionId\":\"s\",\"projectHash\":\"h\",\"startTime\":\"t\"}\n", &f),
+			 KATO_PROBE_SURE);
+	ck_assert_int_eq(f, KATO_FEED_LINES);
+	ck_assert_int_eq(tu_probe_str(&p, "{\"$rewindTo\":\"m1\"}\n", &f), KATO_PROBE_SURE);
+	ck_assert_int_eq(tu_probe_str(&p, "{\"id\":\"m1\",\"type\":\"gemini\",\"timestamp\":\"t\",\"content\":\"\"}\n", &f),
+			 KATO_PROBE_MAYBE);
+	/* a legacy document cut off by the head is still a document */
+	ck_assert_int_eq(tu_probe_str(&p, "{\n  \"sessionId\": \"s\",\n  \"projectHash\": \"h\",\n  \"messages\": [\n    {", &f),
+			 KATO_PROBE_SURE);
+	ck_assert_int_eq(f, KATO_FEED_DOCUMENT);
+	/* not Gemini */
+	ck_assert_int_eq(tu_probe_str(&p, "{\"type\":\"user\",\"uuid\":\"u1\",\"sessionId\":\"s\",\"message\":{}}\n", &f),
+			 KATO_PROBE_NO);
+	ck_assert_int_eq(tu_probe_str(&p, "{\n  \"session\": {},\n  \"items\": []\n}\n", &f), KATO_PROBE_NO);
+	ck_assert_int_eq(tu_probe_str(&p, "[1, 2]\n", &f), KATO_PROBE_NO);
+	tu_plugin_free(&p);
+}
+END_TEST
+
+
 START_TEST(test_match_path)
 {
 	struct plugin p = tu_plugin("gemini");
@@ -1196,6 +1222,7 @@ static Suite *make_suite(void)
 {
 	Suite *s = suite_create("gemini");
 	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_probe);
 	tcase_set_timeout(tc, 120);
 	size_t nc = sizeof corpus_files / sizeof *corpus_files;
 	tcase_add_test(tc, test_match_path);

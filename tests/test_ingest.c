@@ -220,6 +220,27 @@ START_TEST(half_written_document_is_retried)
 }
 END_TEST
 
+/* A feed mode given by the caller wins over the one the name implies: a
+ * Gemini document named .jsonl is parsed whole, not line by line. */
+START_TEST(the_caller_chooses_the_feed_mode)
+{
+	struct fixture f;
+	setup(&f);
+	char *src = tu_src("tests/data/kato-fixtures/gemini-session.json");
+	size_t n;
+	char *doc = tu_read(src, &n);
+	char *path = paths_join(f.dir, "backup.jsonl");
+	tu_write(path, doc, n, O_TRUNC);
+	ck_assert_int_eq(ingest_file_feed(&f.in, &f.gemini, path, KATO_FEED_DOCUMENT, INGEST_FLUSH), INGEST_DONE);
+	ck_assert_int_gt(total_events(&f), 0);
+	ck_assert_int_eq(f.in.stats.bad, 0);
+	free(path);
+	free(doc);
+	free(src);
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(bad_lines_are_counted_and_skipped)
 {
 	struct fixture f;
@@ -244,6 +265,7 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("ingest");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, appends_are_read_once_across_partial_lines);
+	tcase_add_test(tc, the_caller_chooses_the_feed_mode);
 	tcase_add_test(tc, truncation_and_rewrite_are_reread_without_duplicates);
 	tcase_add_test(tc, a_last_line_without_newline_is_read_when_quiet);
 	tcase_add_test(tc, zst_round_trip_adds_nothing);

@@ -43,6 +43,33 @@ START_TEST(a_real_provider_loads)
 }
 END_TEST
 
+/* A 1.1 plugin's descriptor ends before probe: the host never reads it. */
+START_TEST(probe_is_read_only_when_the_descriptor_has_it)
+{
+	char *path = real_so("claude");
+	struct plugin p;
+	char *why = NULL;
+	ck_assert_msg(plugin_load(path, &p, &why) == 0, "%s", why);
+	static const char line[] = "{\"type\":\"user\",\"uuid\":\"u\",\"sessionId\":\"s\",\"message\":{}}\n";
+	enum kato_feed feed = KATO_FEED_NONE;
+	ck_assert(plugin_has_probe(&p));
+	ck_assert_int_eq(plugin_probe(&p, line, sizeof line - 1, &feed), KATO_PROBE_SURE);
+	ck_assert_int_eq(feed, KATO_FEED_LINES);
+	struct kato_provider_desc old = *p.desc;
+	old.abi_minor = 1;
+	old.struct_size = offsetof(struct kato_provider_desc, probe);
+	const struct kato_provider_desc *real = p.desc;
+	p.desc = &old;
+	feed = KATO_FEED_NONE;
+	ck_assert(!plugin_has_probe(&p));
+	ck_assert_int_eq(plugin_probe(&p, line, sizeof line - 1, &feed), KATO_PROBE_NO);
+	ck_assert_int_eq(feed, KATO_FEED_NONE);
+	p.desc = real;
+	free(p.path);
+	free(path);
+}
+END_TEST
+
 START_TEST(wrong_abi_is_refused_with_a_reason)
 {
 	char *path = test_so("badabi");
@@ -172,6 +199,7 @@ static Suite *make_suite(void)
 	Suite *s = suite_create("plugin");
 	TCase *tc = tcase_create("loader");
 	tcase_add_test(tc, a_real_provider_loads);
+	tcase_add_test(tc, probe_is_read_only_when_the_descriptor_has_it);
 	tcase_add_test(tc, wrong_abi_is_refused_with_a_reason);
 	tcase_add_test(tc, a_library_without_the_symbol_is_refused);
 	tcase_add_test(tc, junk_symlinks_and_writable_files_are_refused);

@@ -185,6 +185,89 @@ static inline struct plugin tu_plugin(const char *name)
 	return p;
 }
 
+/* Ask p's content probe about the first KATO_PROBE_BYTES of the file at
+ * `rel` (relative to the source tree). */
+static inline enum kato_probe tu_probe_file(const struct plugin *p, const char *rel, enum kato_feed *feed)
+{
+	char *path = tu_src(rel);
+	size_t len;
+	char *data = tu_read(path, &len);
+	free(path);
+	*feed = KATO_FEED_NONE;
+	enum kato_probe r = plugin_probe(p, data, len < KATO_PROBE_BYTES ? len : KATO_PROBE_BYTES, feed);
+	free(data);
+	return r;
+}
+
+/* Every real log and fixture under tests/ with the provider that wrote it
+ * and its feed mode, for the content probe tests. */
+static const struct {
+	const char *provider, *path;
+	enum kato_feed feed;
+} tu_probe_files[] = {
+	{"claude", "tests/corpus/claude/DERIVED-jazzyalex-composite.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/codemie-2.0.76-compact.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/codemie-subagent-parent-2.1.7.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/codemie-subagent-parent-2.1.7/subagents/agent-a485154.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/codemie-warmup-agent-2.0.64.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/entire-apierror-compact-sonnet45.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/entire-image-toolresult-opus46.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/entire-large-localcmd-compact.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/entire-prlink-synthetic.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/entire-tiny-summary.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/entire-v2.0.76-compact.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/kimuson-1.0.98-inline-sidechain-summary.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/corpus/claude/yoavf-pomodoro.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/data/kato-fixtures/claude-session.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/data/kato-fixtures/claude-session-ask-user-question.jsonl", KATO_FEED_LINES},
+	{"claude", "tests/data/kato-fixtures/claude-session-user-string-content.jsonl", KATO_FEED_LINES},
+	{"codex", "tests/corpus/codex/DERIVED-jazzyalex-composite-0.146.jsonl", KATO_FEED_LINES},
+	{"codex", "tests/corpus/codex/codemie-rollout-0.125-gpt55-websearch.jsonl", KATO_FEED_LINES},
+	{"codex", "tests/corpus/codex/localpush-sanitized-0.104alpha-compacted.jsonl", KATO_FEED_LINES},
+	{"codex", "tests/corpus/codex/yoavf-pomodoro.jsonl", KATO_FEED_LINES},
+	{"codex", "tests/data/kato-fixtures/codex-session-aborted.jsonl", KATO_FEED_LINES},
+	{"codex", "tests/data/kato-fixtures/codex-session-exec.jsonl", KATO_FEED_LINES},
+	{"codex", "tests/data/kato-fixtures/codex-session-legacy.jsonl", KATO_FEED_LINES},
+	{"codex", "tests/data/kato-fixtures/codex-session-request-user-input.jsonl", KATO_FEED_LINES},
+	{"codex", "tests/data/kato-fixtures/codex-session-vscode-new.jsonl", KATO_FEED_LINES},
+	{"gemini", "tests/corpus/gemini/DERIVED-jazzyalex-jsonl-v040.jsonl", KATO_FEED_LINES},
+	{"gemini", "tests/corpus/gemini/aim-matrix_pro_run4_success.json", KATO_FEED_DOCUMENT},
+	{"gemini", "tests/corpus/gemini/aim-session-2026-03-18T01-58-b26e4930.json", KATO_FEED_DOCUMENT},
+	{"gemini", "tests/corpus/gemini/aim-session-2026-03-18T02-47-daa0ceb2.json", KATO_FEED_DOCUMENT},
+	{"gemini", "tests/corpus/gemini/aim-session-2026-03-18T15-20-76d8ed24.json", KATO_FEED_DOCUMENT},
+	{"gemini", "tests/corpus/gemini/aim-session-2026-03-18T15-22-ea9f470a.json", KATO_FEED_DOCUMENT},
+	{"gemini", "tests/corpus/gemini/codemie-gemini3-pro-image.json", KATO_FEED_DOCUMENT},
+	{"gemini", "tests/corpus/gemini/entire-gemini25flash.json", KATO_FEED_DOCUMENT},
+	{"gemini", "tests/corpus/gemini/yoavf-pomodoro.json", KATO_FEED_DOCUMENT},
+	{"gemini", "tests/data/kato-fixtures/gemini-session.json", KATO_FEED_DOCUMENT},
+	{"gemini", "tests/data/kato-fixtures/gemini-session-assistant-content-mismatch.json", KATO_FEED_DOCUMENT},
+	{"gemini", "tests/data/kato-fixtures/gemini-session-command-display-mismatch.json", KATO_FEED_DOCUMENT},
+};
+
+/* The probe of p claims every file of its provider with the right feed
+ * mode, surely, and no file of another provider. */
+static inline void tu_check_probe_files(const struct plugin *p)
+{
+	for (size_t i = 0; i < sizeof tu_probe_files / sizeof *tu_probe_files; i++) {
+		enum kato_feed feed;
+		enum kato_probe r = tu_probe_file(p, tu_probe_files[i].path, &feed);
+		if (!strcmp(tu_probe_files[i].provider, p->desc->name)) {
+			ck_assert_msg(r == KATO_PROBE_SURE, "%s: probe %d", tu_probe_files[i].path, r);
+			ck_assert_msg(feed == tu_probe_files[i].feed, "%s: feed %d", tu_probe_files[i].path, feed);
+		} else {
+			ck_assert_msg(r == KATO_PROBE_NO, "%s: claimed by %s (%d)", tu_probe_files[i].path,
+				      p->desc->name, r);
+		}
+	}
+}
+
+/* Probe a string; *feed KATO_FEED_NONE when not claimed. */
+static inline enum kato_probe tu_probe_str(const struct plugin *p, const char *s, enum kato_feed *feed)
+{
+	*feed = KATO_FEED_NONE;
+	return plugin_probe(p, s, strlen(s), feed);
+}
+
 /* Feed a buffer to a fresh parser state as the host would on first sight
  * (lines split on \n, the last unterminated line fed too if it parses;
  * documents whole), then flush. Returns the run; the plugin must outlive it. */

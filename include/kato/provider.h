@@ -24,7 +24,8 @@
  * kato_event (see there).
  *
  * History: 1.0 first release. 1.1 appends content_len, result_len,
- * summary_len and description_len to struct kato_event.
+ * summary_len and description_len to struct kato_event. 1.2 appends probe
+ * to struct kato_provider_desc (recognise a file by its content).
  */
 #ifndef KATO_PROVIDER_H
 #define KATO_PROVIDER_H
@@ -37,7 +38,7 @@ extern "C" {
 #endif
 
 #define KATO_PROVIDER_ABI_MAJOR 1
-#define KATO_PROVIDER_ABI_MINOR 1
+#define KATO_PROVIDER_ABI_MINOR 2
 
 #define KATO_PROVIDER_EXPORT __attribute__((visibility("default")))
 #define KATO_PROVIDER_SYMBOL "kato_provider_get_desc"
@@ -58,6 +59,15 @@ enum kato_feed {
 	KATO_FEED_WEAK = 0x100,
 };
 #define KATO_FEED_MODE(f) ((enum kato_feed)((f) & 0xff))
+
+/* How sure a probe is that a file is its provider's (return of probe). */
+enum kato_probe {
+	KATO_PROBE_NO = 0,    /* not this provider's, or cannot tell */
+	KATO_PROBE_MAYBE = 1, /* plausible: records of a shape it reads */
+	KATO_PROBE_SURE = 2,  /* records only this provider writes */
+};
+/* The most bytes a host passes to probe. */
+#define KATO_PROBE_BYTES 65536
 
 /* Event flags. */
 enum {
@@ -244,6 +254,21 @@ struct kato_provider_desc {
 	void (*reset)(void *state);
 
 	void (*close_file)(void *state);
+
+	/* ABI 1.2, optional (read only when struct_size covers it). Is a
+	 * file whose first bytes are head[0..len) this provider's, whatever
+	 * its name? `head` holds at most KATO_PROBE_BYTES bytes from the start
+	 * of the file (decompressed for .zst), is not NUL-terminated and may
+	 * end inside a line or a JSON value; len < KATO_PROBE_BYTES means it
+	 * is the whole file. Returns an enum kato_probe and, unless it
+	 * returns KATO_PROBE_NO, sets *feed to KATO_FEED_LINES or
+	 * KATO_FEED_DOCUMENT: how this content must be fed, whatever the
+	 * name says (a JSON document named *.jsonl is still a document).
+	 * Must be cheap and pure, like match_path. `kato import` asks every
+	 * provider about a file its name does not settle, takes the surest
+	 * answer, and feeds the file in the mode that answer gives, also
+	 * under --provider. */
+	enum kato_probe (*probe)(const char *head, size_t len, enum kato_feed *feed);
 };
 
 /* The one symbol a provider exports. */

@@ -66,7 +66,13 @@ struct cl_state {
 	const struct kato_host *host;
 	void *ctx;
 	char *file_sid;  /* basename without .jsonl */
-	bool agent_file; /* agent-*.jsonl: every line is a sidechain */
+	bool agent_name; /* named agent-*.jsonl */
+	bool uuid_name;  /* named <uuid>.jsonl, Claude Code's name for a main file */
+	/* An agent transcript (every line is a sidechain): by its name, or
+	 * when its first conversation node is a sidechain with an agentId. */
+	bool agent_file;
+	/* The provider session id (see cl_learn_sid); NULL until known. */
+	char *sid;
 
 	/* Session facts as last sent to host->session(). */
 	bool named;
@@ -516,9 +522,38 @@ static void cl_message_uuid(struct cl_state *st, const char *uuid)
 	}
 }
 
+/* The session a file belongs to, whatever the file is called now (a
+ * renamed copy must land in the same session): agent-<id>.jsonl and
+ * <uuid>.jsonl keep their names (Claude Code names them by agent id and
+ * session id); any other file takes it from its first conversation node:
+ * "agent-<agentId>" (an agent transcript, child of sessionId) when that
+ * node is a sidechain with an agentId, else its sessionId; a node without
+ * a sessionId falls back to the file name. */
+static void cl_learn_sid(struct cl_state *st, struct json_object *o)
+{
+	if (st->sid || !pj_str(o, "uuid"))
+		return;
+	const char *sid = pj_str(o, "sessionId"), *agent = pj_str(o, "agentId");
+	if (!sid || !*sid) {
+		cl_set(&st->sid, st->file_sid);
+	} else if (pj_bool(o, "isSidechain", false) && agent && *agent) {
+		char *a = malloc(strlen(agent) + 7);
+		if (!a)
+			return;
+		strcpy(a, "agent-");
+		strcat(a, agent);
+		st->sid = a;
+		st->agent_file = true;
+	} else {
+		cl_set(&st->sid, sid);
+	}
+	st->dirty = true;
+}
+
 /* Take the session facts a line carries. */
 static void cl_take_facts(struct cl_state *st, struct json_object *o, const char *type)
 {
+	cl_learn_sid(st, o);
 	bool side = st->agent_file || pj_bool(o, "isSidechain", false);
 	if (st->agent_file && !st->parent && cl_set(&st->parent, pj_str(o, "sessionId")))
 		st->dirty = true;
@@ -549,11 +584,11 @@ static void cl_take_facts(struct cl_state *st, struct json_object *o, const char
 /* Name the session (again) if it was never named or a fact changed. */
 static void cl_announce(struct cl_state *st)
 {
-	if (st->named && !st->dirty)
+	if ((st->named && !st->dirty) || !st->sid)
 		return;
 	struct kato_session_info si = {
 		.struct_size = sizeof si,
-		.provider_session_id = st->file_sid,
+		.provider_session_id = st->sid,
 		.parent_session_id = st->parent,
 		.title = st->title,
 		.cwd = st->cwd,
@@ -1203,6 +1238,48 @@ static enum kato_feed cl_match_path(const char *path)
 	return uuid ? KATO_FEED_LINES : (enum kato_feed)(KATO_FEED_LINES | KATO_FEED_WEAK);
 }
 
+/* One of Claude Code's line types, and how much it says: 2 for a
+ * conversation node (uuid and sessionId), 1 for a metadata record. */
+static int cl_probe_record(struct json_object *o)
+{
+	static const char *const nodes[] = {"user", "assistant", "system", "progress", "attachment"};
+	static const char *const meta[] = {"summary", "file-history-snapshot", "queue-operation",
+					   "custom-title", "ai-title", "last-prompt", "pr-link"};
+	const char *type = pj_str(o, "type");
+	if (!type)
+		return 0;
+	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
+		if (!strcmp(type, nodes[i]))
+			return pj_str(o, "uuid") && pj_str(o, "sessionId") ? 2 : 0;
+	for (size_t i = 0; i < sizeof meta / sizeof *meta; i++)
+		if (!strcmp(type, meta[i]))
+			return pj_str(o, "uuid") || pj_obj(o, "payload") ? 0 : 1;
+	return 0;
+}
+
+/* Claude Code writes JSONL only: sure at the first conversation node,
+ * maybe on metadata records alone or on a first line too long to see
+ * whole that has the node's keys. */
+static enum kato_probe cl_probe(const char *head, size_t len, enum kato_feed *feed)
+{
+	if (pj_head_shape(head, len) != PJ_SHAPE_LINES)
+		return KATO_PROBE_NO;
+	int best = 0;
+	size_t pos = 0, seen = 0;
+	struct json_object *o;
+	while (best < 2 && seen < 64 && (o = pj_head_next(head, len, &pos))) {
+		int r = cl_probe_record(o);
+		json_object_put(o);
+		best = r > best ? r : best;
+		seen++;
+	}
+	if (!seen && pj_head_has_key(head, len, "parentUuid") && pj_head_has_key(head, len, "sessionId"))
+		best = 1;
+	if (best)
+		*feed = KATO_FEED_LINES;
+	return (enum kato_probe)best;
+}
+
 /* Forget what was learned from the file (not its name). */
 static void cl_forget(struct cl_state *st)
 {
@@ -1213,6 +1290,9 @@ static void cl_forget(struct cl_state *st)
 		*strs[i] = NULL;
 	}
 	st->named = st->dirty = st->pending_summary = false;
+	free(st->sid);
+	st->sid = st->agent_name || st->uuid_name ? strdup(st->file_sid) : NULL;
+	st->agent_file = st->agent_name;
 	st->nseen = st->seen_pos = 0;
 	for (size_t i = 0; i < st->nps; i++) {
 		free(st->ps_leaf[i]);
@@ -1228,9 +1308,10 @@ static void cl_forget(struct cl_state *st)
 static char **cl_blob_field(struct cl_state *st, size_t i, const char **key)
 {
 	static const char *const keys[] = {"parent", "cwd", "model", "started", "tcustom",
-					   "tai", "tsummary", "tagent", "title", "ptrigger"};
+					   "tai", "tsummary", "tagent", "title", "ptrigger", "sid"};
 	char **fields[] = {&st->parent, &st->cwd, &st->model, &st->started, &st->t_custom,
-			   &st->t_ai, &st->t_summary, &st->t_agent, &st->title, &st->pending_trigger};
+			   &st->t_ai, &st->t_summary, &st->t_agent, &st->title, &st->pending_trigger,
+			   &st->sid};
 	if (i >= sizeof keys / sizeof *keys)
 		return NULL;
 	*key = keys[i];
@@ -1250,6 +1331,11 @@ static int cl_load(struct cl_state *st, const void *blob, size_t len)
 	for (size_t i = 0; (f = cl_blob_field(st, i, &key)); i++)
 		cl_set(f, pj_str(o, key));
 	st->named = pj_bool(o, "named", false);
+	st->agent_file = st->agent_name || pj_bool(o, "agent", false);
+	/* a cursor saved before sessions were named by their records: the
+	 * session stays the one named by the file */
+	if (!pj_str(o, "sid") || st->agent_name || st->uuid_name)
+		cl_set(&st->sid, st->file_sid);
 	st->pending_summary = pj_bool(o, "pending", false);
 	struct json_object *ps = pj_arr(o, "psum");
 	for (size_t i = 0; ps && i < json_object_array_length(ps); i++) {
@@ -1292,7 +1378,13 @@ static int cl_open_file(const struct kato_host *host, void *ctx, const char *pat
 		free(st);
 		return -1;
 	}
-	st->agent_file = cl_starts(st->file_sid, "agent-");
+	st->agent_name = st->agent_file = cl_starts(st->file_sid, "agent-");
+	st->uuid_name = !st->agent_name && cl_match_path(path) == KATO_FEED_LINES;
+	if ((st->agent_name || st->uuid_name) && !(st->sid = strdup(st->file_sid))) {
+		free(st->file_sid);
+		free(st);
+		return -1;
+	}
 	if (blob && blob_len && cl_load(st, blob, blob_len) < 0) {
 		host->log(ctx, KATO_LOG_WARN, "claude: saved state unreadable, starting fresh");
 		cl_forget(st);
@@ -1373,6 +1465,8 @@ static int cl_save_state(void *state, const void **blob, size_t *blob_len)
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "v", json_object_new_int(CL_BLOB_VERSION));
 	json_object_object_add(o, "named", json_object_new_boolean(st->named));
+	if (st->agent_file && !st->agent_name)
+		json_object_object_add(o, "agent", json_object_new_boolean(1));
 	if (st->pending_summary)
 		json_object_object_add(o, "pending", json_object_new_boolean(1));
 	const char *key;
@@ -1421,6 +1515,7 @@ static void cl_close_file(void *state)
 		return;
 	cl_forget(st);
 	free(st->file_sid);
+	free(st->sid);
 	pj_free(&st->blob);
 	free(st);
 }
@@ -1441,6 +1536,7 @@ static const struct kato_provider_desc cl_desc = {
 	.flush = NULL,
 	.reset = cl_reset,
 	.close_file = cl_close_file,
+	.probe = cl_probe,
 };
 
 KATO_PROVIDER_EXPORT const struct kato_provider_desc *kato_provider_get_desc(void)

@@ -1767,6 +1767,79 @@ static enum kato_feed cx_match_path(const char *path)
 	return KATO_FEED_NONE;
 }
 
+/* How surely one line is a Codex record: 2 for a RolloutLine envelope, a
+ * pre-envelope SessionMeta (first line) or state marker, 1 for a bare
+ * ResponseItem. */
+static int cx_probe_record(struct json_object *o, bool first)
+{
+	static const char *const envelopes[] = {"session_meta", "response_item", "event_msg", "turn_context",
+						"compacted", "world_state", "inter_agent_communication",
+						"inter_agent_communication_metadata"};
+	static const char *const items[] = {"message", "reasoning", "function_call", "function_call_output",
+					    "custom_tool_call", "custom_tool_call_output", "local_shell_call",
+					    "web_search_call"};
+	const char *type = pj_str(o, "type");
+	if (type && pj_obj(o, "payload")) {
+		for (size_t i = 0; i < sizeof envelopes / sizeof *envelopes; i++)
+			if (!strcmp(type, envelopes[i]))
+				return 2;
+		return 0;
+	}
+	if (pj_str(o, "record_type"))
+		return 2;
+	if (first && !type && pj_str(o, "id") && pj_str(o, "timestamp") &&
+	    (json_object_object_get_ex(o, "instructions", NULL) || pj_str(o, "cli_version") ||
+	     pj_str(o, "originator") || pj_obj(o, "git")))
+		return 2;
+	if (type && !pj_str(o, "uuid") && !pj_str(o, "sessionId"))
+		for (size_t i = 0; i < sizeof items / sizeof *items; i++)
+			if (!strcmp(type, items[i]))
+				return 1;
+	return 0;
+}
+
+/* Every generation: JSONL (envelope or not; .zst arrives decompressed)
+ * and the TypeScript CLI's one document {session, items}. */
+static enum kato_probe cx_probe(const char *head, size_t len, enum kato_feed *feed)
+{
+	enum pj_shape shape = pj_head_shape(head, len);
+	if (shape == PJ_SHAPE_OTHER)
+		return KATO_PROBE_NO;
+	if (shape == PJ_SHAPE_DOCUMENT || len < KATO_PROBE_BYTES) {
+		/* a whole document, possibly on one line */
+		struct json_object *o = shape == PJ_SHAPE_DOCUMENT ? NULL : pj_parse(head, len);
+		bool ts = o ? pj_obj(o, "session") && pj_arr(o, "items")
+			    : shape == PJ_SHAPE_DOCUMENT && pj_head_has_key(head, len, "session") &&
+				      pj_head_has_key(head, len, "items");
+		json_object_put(o);
+		if (ts) {
+			*feed = KATO_FEED_DOCUMENT;
+			return KATO_PROBE_SURE;
+		}
+		if (shape == PJ_SHAPE_DOCUMENT)
+			return KATO_PROBE_NO;
+	}
+	int best = 0;
+	size_t pos = 0, seen = 0;
+	struct json_object *o;
+	while (best < 2 && seen < 64 && (o = pj_head_next(head, len, &pos))) {
+		if (!seen && pj_obj(o, "session") && pj_arr(o, "items")) {
+			json_object_put(o);
+			*feed = KATO_FEED_DOCUMENT;
+			return KATO_PROBE_SURE;
+		}
+		int r = cx_probe_record(o, !seen);
+		json_object_put(o);
+		best = r > best ? r : best;
+		seen++;
+	}
+	if (!seen && pj_find(head, len, "\"type\":\"session_meta\"") && pj_head_has_key(head, len, "payload"))
+		best = 2; /* a first line longer than the head */
+	if (best)
+		*feed = KATO_FEED_LINES;
+	return (enum kato_probe)best;
+}
+
 /* Forget everything learned from the file. */
 static void cx_forget(struct cx_state *st)
 {
@@ -2063,6 +2136,7 @@ static const struct kato_provider_desc cx_desc = {
 	.flush = cx_flush,
 	.reset = cx_reset,
 	.close_file = cx_close_file,
+	.probe = cx_probe,
 };
 
 KATO_PROVIDER_EXPORT const struct kato_provider_desc *kato_provider_get_desc(void)

@@ -415,6 +415,74 @@ const char *pj_find(const char *s, size_t n, const char *needle)
 	return NULL;
 }
 
+static bool head_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Skip a UTF-8 byte order mark and blank space. */
+static size_t head_start(const char *s, size_t n)
+{
+	size_t i = 0;
+	if (n >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
+		i = 3;
+	while (i < n && head_blank(s[i]))
+		i++;
+	return i;
+}
+
+enum pj_shape pj_head_shape(const char *head, size_t n)
+{
+	size_t i = head_start(head, n);
+	if (i >= n || head[i] != '{')
+		return PJ_SHAPE_OTHER;
+	const char *nl = memchr(head + i, '\n', n - i);
+	if (!nl)
+		return PJ_SHAPE_LINES;
+	struct json_object *o = pj_parse(head + i, (size_t)(nl - head) - i);
+	bool whole = o && json_object_is_type(o, json_type_object);
+	json_object_put(o);
+	return whole ? PJ_SHAPE_LINES : PJ_SHAPE_DOCUMENT;
+}
+
+struct json_object *pj_head_next(const char *head, size_t n, size_t *pos)
+{
+	if (*pos == 0)
+		*pos = head_start(head, n);
+	while (*pos < n) {
+		const char *p = head + *pos;
+		const char *nl = memchr(p, '\n', n - *pos);
+		size_t len = nl ? (size_t)(nl - p) : n - *pos;
+		*pos += len + (nl ? 1 : 0);
+		while (len && head_blank(p[len - 1]))
+			len--;
+		if (!len || p[0] != '{')
+			continue;
+		struct json_object *o = pj_parse(p, len);
+		if (o && json_object_is_type(o, json_type_object))
+			return o;
+		json_object_put(o);
+	}
+	return NULL;
+}
+
+bool pj_head_has_key(const char *s, size_t n, const char *key)
+{
+	char quoted[64];
+	int k = snprintf(quoted, sizeof quoted, "\"%s\"", key);
+	if (k < 0 || (size_t)k >= sizeof quoted)
+		return false;
+	const char *end = s + n, *p = s;
+	while ((p = pj_find(p, (size_t)(end - p), quoted))) {
+		p += k;
+		while (p < end && head_blank(*p))
+			p++;
+		if (p < end && *p == ':')
+			return true;
+	}
+	return false;
+}
+
 /* FNV-1a 64 of h's bytes followed by p[0..n). */
 static uint64_t fnv_add(uint64_t h, const void *p, size_t n)
 {

@@ -46,6 +46,22 @@ struct json_object *pj_parse_big(const char *s, size_t n, size_t min_line, size_
 /* First occurrence of the NUL-terminated needle in s[0..n), or NULL. */
 const char *pj_find(const char *s, size_t n, const char *needle);
 
+/* Content probes (ABI 1.2): the first bytes of a file, which may end
+ * inside a line or a value. */
+enum pj_shape {
+	PJ_SHAPE_OTHER = 0,    /* does not start with a JSON object */
+	PJ_SHAPE_LINES = 1,    /* its first line is a whole JSON object, or
+				* runs past the head (JSONL with a long line) */
+	PJ_SHAPE_DOCUMENT = 2, /* one JSON object spread over several lines */
+};
+enum pj_shape pj_head_shape(const char *head, size_t n);
+/* The next line of head[*pos..n) that is one JSON object, parsed (caller
+ * owns it), advancing *pos past it; lines that are not are skipped. NULL
+ * at the end. An unterminated last line counts when it parses. */
+struct json_object *pj_head_next(const char *head, size_t n, size_t *pos);
+/* Does s[0..n) hold "key" followed by optional blanks and a ':'? */
+bool pj_head_has_key(const char *s, size_t n, const char *key);
+
 /* FNV-1a 64 of bytes, for stable ids of records that carry none. */
 uint64_t pj_hash64(const void *p, size_t n);
 /* pj_hash64 of pj_text(v), without holding the text of a huge string

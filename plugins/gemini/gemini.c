@@ -1682,6 +1682,58 @@ static enum kato_feed gm_match_path(const char *path)
 	return KATO_FEED_NONE;
 }
 
+/* How surely one JSONL line is Gemini CLI's: 2 for a header, $set or
+ * $rewindTo record, 1 for a MessageRecord. */
+static int gm_probe_record(struct json_object *o)
+{
+	static const char *const types[] = {"user", "gemini", "info", "error", "warning"};
+	if (json_object_object_get_ex(o, "$set", NULL) || json_object_object_get_ex(o, "$rewindTo", NULL))
+		return json_object_object_length(o) == 1 ? 2 : 0;
+	if (pj_str(o, "sessionId") && pj_str(o, "projectHash"))
+		return 2;
+	const char *type = pj_str(o, "type");
+	if (!type || !pj_str(o, "id") || !pj_str(o, "timestamp") || pj_str(o, "uuid") ||
+	    !json_object_object_get_ex(o, "content", NULL))
+		return 0;
+	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+		if (!strcmp(type, types[i]))
+			return 1;
+	return 0;
+}
+
+/* Both generations: the ConversationRecord document (usually pretty
+ * printed) and the 0.39+ JSONL log. */
+static enum kato_probe gm_probe(const char *head, size_t len, enum kato_feed *feed)
+{
+	enum pj_shape shape = pj_head_shape(head, len);
+	if (shape == PJ_SHAPE_DOCUMENT) {
+		if (!pj_head_has_key(head, len, "sessionId") && !pj_head_has_key(head, len, "messages"))
+			return KATO_PROBE_NO;
+		*feed = KATO_FEED_DOCUMENT;
+		return pj_head_has_key(head, len, "sessionId") &&
+				       (pj_head_has_key(head, len, "projectHash") ||
+					pj_head_has_key(head, len, "messages"))
+			       ? KATO_PROBE_SURE
+			       : KATO_PROBE_MAYBE;
+	}
+	if (shape != PJ_SHAPE_LINES)
+		return KATO_PROBE_NO;
+	int best = 0;
+	size_t pos = 0, seen = 0;
+	struct json_object *o;
+	while (best < 2 && seen < 64 && (o = pj_head_next(head, len, &pos))) {
+		int r = gm_probe_record(o);
+		json_object_put(o);
+		best = r > best ? r : best;
+		seen++;
+	}
+	if (!seen && pj_head_has_key(head, len, "sessionId") && pj_head_has_key(head, len, "projectHash"))
+		best = 1; /* a first line longer than the head */
+	if (best)
+		*feed = KATO_FEED_LINES;
+	return (enum kato_probe)best;
+}
+
 static int gm_open_file(const struct kato_host *host, void *ctx, const char *path,
 			const void *blob, size_t blob_len, void **state)
 {
@@ -1819,6 +1871,7 @@ static const struct kato_provider_desc gm_desc = {
 	.flush = gm_flush,
 	.reset = gm_reset,
 	.close_file = gm_close_file,
+	.probe = gm_probe,
 };
 
 KATO_PROVIDER_EXPORT const struct kato_provider_desc *kato_provider_get_desc(void)
