@@ -37,7 +37,8 @@ struct file_ctx {
 	char *psid;
 	int64_t sid;
 	int64_t raw_cursor; /* end offset of the record being parsed */
-	int64_t live_after_ms; /* events older than this are history (0: in->history) */
+	int64_t live_after_ms; /* events older than this are history (0: history decides) */
+	bool history;          /* for events without a timestamp */
 	bool failed;        /* a store error: abandon the batch */
 	bool warned_reject;
 	int64_t bad_lines, long_lines; /* skipped in this read, for the warnings */
@@ -78,17 +79,26 @@ static bool is_history(const struct file_ctx *c, const struct kato_event *ev)
 	int64_t ts;
 	if (c->live_after_ms && ev->timestamp && md_parse_time(ev->timestamp, &ts) == 0)
 		return ts < c->live_after_ms;
-	return c->in->history;
+	return c->history;
 }
 
-/* The file's birth time (statx), in ms of wall clock; -1 when the file
- * system does not record one. */
-static int64_t birth_ms(const char *path)
+/* Set c's history rule for path from in's (see struct ingest) and the
+ * file's birth and modification times. */
+static void history_rule(struct file_ctx *c, const char *path)
 {
+	struct ingest *in = c->in;
+	c->live_after_ms = in->live_after_ms;
+	c->history = in->history;
 	struct statx sx;
-	if (statx(AT_FDCWD, path, 0, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
-		return -1;
-	return (int64_t)sx.stx_btime.tv_sec * 1000 + sx.stx_btime.tv_nsec / 1000000;
+	if (!in->live_after_ms || in->live_after_ms == INT64_MAX ||
+	    statx(AT_FDCWD, path, 0, STATX_BTIME | STATX_MTIME, &sx) < 0)
+		return;
+	int64_t mtime = (int64_t)sx.stx_mtime.tv_sec * 1000 + sx.stx_mtime.tv_nsec / 1000000;
+	if (in->scanning && mtime < in->live_after_ms)
+		c->history = true;
+	int64_t born = (int64_t)sx.stx_btime.tv_sec * 1000 + sx.stx_btime.tv_nsec / 1000000;
+	if ((sx.stx_mask & STATX_BTIME) && born > 0 && born - INGEST_BIRTH_SLACK_MS > c->live_after_ms)
+		c->live_after_ms = born - INGEST_BIRTH_SLACK_MS;
 }
 
 /* An event with this many bytes of text or more is big: its JSON is never
@@ -552,11 +562,8 @@ int ingest_file_feed(struct ingest *in, const struct plugin *p, const char *path
 		log_info("%s: %s; reading it again from the start (stored events are not duplicated)", path, why);
 	}
 
-	struct file_ctx c = {.in = in, .p = p, .path = path, .raw_cursor = -1, .live_after_ms = in->live_after_ms};
-	int64_t born;
-	if (!known && in->live_after_ms && in->live_after_ms != INT64_MAX && (born = birth_ms(path)) > 0 &&
-	    born - INGEST_BIRTH_SLACK_MS > c.live_after_ms)
-		c.live_after_ms = born - INGEST_BIRTH_SLACK_MS;
+	struct file_ctx c = {.in = in, .p = p, .path = path, .raw_cursor = -1};
+	history_rule(&c, path);
 	if (known && f.psid) {
 		c.psid = xstrdup(f.psid);
 		c.sid = f.session;

@@ -29,14 +29,15 @@ struct ingest {
 	struct ingest_stats stats;
 	/* Which events are history (STORE_EVENT_HISTORY: their commands are
 	 * never run). An event whose timestamp is before live_after_ms (wall
-	 * clock, ms) is history; in a file with no cursor yet, so is one from
-	 * before the file's birth less INGEST_BIRTH_SLACK_MS (a copied-in or
-	 * resumed file). With live_after_ms 0, and for events without a
-	 * timestamp, `history` decides: kato import sets it (and
-	 * live_after_ms INT64_MAX); katod for files a scan finds that were
-	 * last written before it watched their root. */
+	 * clock, ms) is history, and so is one from before its file's birth
+	 * less INGEST_BIRTH_SLACK_MS (a copied-in or resumed file). With
+	 * live_after_ms 0, and for events without a timestamp, `history`
+	 * decides (kato import sets it, and live_after_ms INT64_MAX); with
+	 * `scanning` (katod reading files a directory scan found), so does a
+	 * file last written before live_after_ms. */
 	int64_t live_after_ms;
 	bool history;
+	bool scanning;
 	/* Stop after about this many bytes and return INGEST_MORE (0: read
 	 * to the end). */
 	int64_t read_budget;
@@ -55,10 +56,10 @@ enum ingest_result {
 	INGEST_MORE = 3,    /* stopped at the read budget: call again */
 };
 
-/* A message in a file seen for the first time is live only if it is no
- * older than the file's birth time less this (where the file system
- * records one): a session copied or resumed into a new file brings old
- * messages, a new session starts when its first message is written. */
+/* A message is live only if it is no older than its file's birth time
+ * less this (where the file system records one): a session copied or
+ * resumed into a new file brings old messages, a new session starts when
+ * its first message is written. */
 #define INGEST_BIRTH_SLACK_MS (10 * 60 * 1000)
 
 /* Flags for ingest_file. */

@@ -57,9 +57,8 @@
  * hold the loop, and SIGTERM is honoured within about a second. */
 #define READ_BUDGET (16 << 20)
 /* A message is live (its commands run) when it is newer than the moment
- * katod last had its root under watch, less LIVE_SLACK_MS; in a file
- * katod never read, also newer than the file's birth less
- * INGEST_BIRTH_SLACK_MS (ingest.h). The moment is kept in the store and
+ * katod last had its root under watch, less LIVE_SLACK_MS, and than its
+ * file's birth less INGEST_BIRTH_SLACK_MS (ingest.h). The moment is kept in the store and
  * refreshed at most every HEARTBEAT_MS while files change (an idle katod
  * writes nothing: no file changed, so no message can fall in between). */
 #define LIVE_SLACK_MS (60 * 1000)
@@ -233,7 +232,6 @@ static void mark_pending(struct daemon *d, const char *path, int root, unsigned 
 }
 
 static void take_signals(struct daemon *d);
-static bool is_history(struct daemon *d, const char *path, int root);
 static void note_unwatched(struct daemon *d);
 
 /* Read what is new in one file of root `root` (flags: INGEST_*), and
@@ -248,7 +246,7 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 		return;
 	int64_t before = d->in.stats.events_new;
 	d->in.live_after_ms = d->roots[root].since_ms - LIVE_SLACK_MS;
-	d->in.history = d->backfilling && is_history(d, path, root);
+	d->in.scanning = d->backfilling;
 	int rc;
 	for (;;) {
 		sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
@@ -264,7 +262,6 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 		if (d->stop)
 			return;
 	}
-	d->in.history = false;
 	if (rc < 0) {
 		log_error("%s: could not store what was read; will retry shortly", path);
 		mark_pending(d, path, root, INGEST_TAIL);
@@ -372,24 +369,6 @@ static size_t watch_roots(struct daemon *d)
 	d->backfilling = was;
 	note_unwatched(d);
 	return n;
-}
-
-/* For events that carry no timestamp: is a file found by a scan history
- * (its commands are not run)? Yes when katod never read it and it was
- * last written before its root was under watch. */
-static bool is_history(struct daemon *d, const char *path, int root)
-{
-	struct store_file f;
-	int known = store_get_file(d->store, path, &f);
-	if (known > 0) {
-		store_file_free(&f);
-		return false;
-	}
-	struct stat st;
-	if (known < 0 || stat(path, &st) < 0)
-		return true;
-	int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-	return mtime < d->roots[root].since_ms - LIVE_SLACK_MS;
 }
 
 /* Publish how many directories have no watch (kato status shows it) and

@@ -224,7 +224,8 @@ int paths_private_dir(const char *path, char **why)
 	return 0;
 }
 
-int paths_check_private_file(int fd, char **why)
+/* The checks of paths_open_private on an open fd. 0 or -1 (*why). */
+static int check_private_file(int fd, char **why)
 {
 	struct stat st;
 	if (why)
@@ -247,7 +248,7 @@ int paths_open_private(const char *path, int flags, char **why)
 		int e = errno;
 		return refuse(why, e, e == ELOOP ? "is a symbolic link" : strerror(e));
 	}
-	if (paths_check_private_file(fd, why) < 0) {
+	if (check_private_file(fd, why) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;

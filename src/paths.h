@@ -38,8 +38,6 @@ int paths_private_dir(const char *path, char **why);
  * file owned by the user with no other hard link. The fd, or -1 with
  * errno and *why (malloc'd, when why is not NULL). */
 int paths_open_private(const char *path, int flags, char **why);
-/* The checks of paths_open_private on an open fd. 0 or -1 (*why). */
-int paths_check_private_file(int fd, char **why);
 /* Join dir and name with one '/'. */
 char *paths_join(const char *dir, const char *name);
 
