@@ -26,64 +26,11 @@ echo "# kill seed $SEED (KILL_SEED=$SEED to reproduce)"
 BASE=$(($(date -u +%s) + 3600))
 NOTES="$T/notes"
 CWD="$NOTES/proj"
-SID_CLAUDE=7a1b2c3d-1111-4111-8111-111111111111
-SID_CODEX=0199aaaa-2222-7222-8222-222222222222
-SID_GEMINI=5e5e5e5e-3333-4333-8333-333333333333
-
-# The chat: "u:" human message, "a:" assistant reply. NOTES is replaced by
-# the allowed root; REL is a path relative to the session's working
-# directory (Gemini records none, so it gets an absolute path there).
-SCRIPT=(
-	"u:hello, this is the start"
-	"a:hi, how can I help"
-	"u:::init REL/a.md"
-	"a:here is a command I am only quoting:
-::capture NOTES/evil.md"
-	"u:::record"
-	"a:answer-03"
-	"u:talk-04"
-	"a:answer-04"
-	"u:::stop"
-	"a:hidden-05 (must not be recorded)"
-	"u:::record
-seed line after record"
-	"a:answer-06"
-	"u:::capture ~/../notes/b.md
-lines after the capture"
-	"a:answer-07"
-	"u:::export NOTES/c.md"
-	"u:fenced, not a command:
-\`\`\`
-::capture NOTES/fenced.md
-\`\`\`"
-	"u:::bogus
-::capture NOTES/failclosed.md"
-	"a:answer-08"
-	"u:::capture /etc/kato-denied.md"
-	"a:answer-09"
-	"u:talk-10"
-	"a:answer-10"
-	"u:::stop"
-	"a:answer-11 after the stop"
-)
-
-json_str() { jq -Rs . <<<"$1" | sed 's/\\n"$/"/'; }
+. "$(dirname "$0")/chat.sh"
+CAPTURE_B='~/../notes/b.md' # ~ and .. are resolved: the file is NOTES/b.md
 
 # emit PROVIDER N KIND TEXT: one log line of message N.
-emit() {
-	local p=$1 n=$2 kind=$3 text=$4 ts
-	ts=$(date -u -d "@$((BASE + n))" +%Y-%m-%dT%H:%M:%S.000Z)
-	local j
-	j=$(json_str "$text")
-	case $p:$kind in
-	claude:u) printf '{"type":"user","uuid":"u%d","parentUuid":null,"isSidechain":false,"sessionId":"%s","timestamp":"%s","cwd":"%s","version":"2.1.39","message":{"role":"user","content":%s}}\n' "$n" "$SID_CLAUDE" "$ts" "$CWD" "$j" ;;
-	claude:a) printf '{"type":"assistant","uuid":"a%d","parentUuid":"u%d","isSidechain":false,"sessionId":"%s","timestamp":"%s","message":{"role":"assistant","model":"claude-opus-4-6","content":[{"type":"text","text":%s}]}}\n' "$n" $((n - 1)) "$SID_CLAUDE" "$ts" "$j" ;;
-	codex:u) printf '{"timestamp":"%s","type":"event_msg","payload":{"type":"user_message","message":%s}}\n' "$ts" "$j" ;;
-	codex:a) printf '{"timestamp":"%s","type":"event_msg","payload":{"type":"agent_message","message":%s}}\n' "$ts" "$j" ;;
-	gemini:u) printf '{"id":"m%d","timestamp":"%s","type":"user","content":[{"text":%s}]}\n' "$n" "$ts" "$j" ;;
-	gemini:a) printf '{"id":"m%d","timestamp":"%s","type":"gemini","content":%s,"thoughts":[],"tokens":{"input":10,"output":5,"cached":0,"thoughts":0,"tool":0,"total":15},"model":"gemini-2.5-pro"}\n' "$n" "$ts" "$j" ;;
-	esac
-}
+emit() { chat_json "$1" "$2" "$3" "$4" "$(date -u -d "@$((BASE + $2))" +%Y-%m-%dT%H:%M:%S.000Z)" "$CWD"; }
 
 # The log file of each provider, and the lines that open it.
 log_of() {
@@ -93,12 +40,7 @@ log_of() {
 	gemini) echo "$HOME/.gemini/tmp/0b7dfb1274ee51b3/chats/session-2026-02-10T23-00-$SID_GEMINI.jsonl" ;;
 	esac
 }
-header() {
-	case $1 in
-	codex) printf '{"timestamp":"2026-02-10T23:00:00.000Z","type":"session_meta","payload":{"id":"%s","timestamp":"2026-02-10T23:00:00.000Z","source":"cli","originator":"codex_cli_rs","cwd":"%s","cli_version":"0.120.0"}}\n{"timestamp":"2026-02-10T23:00:00.000Z","type":"turn_context","payload":{"model":"gpt-5.3-codex","cwd":"%s"}}\n' "$SID_CODEX" "$CWD" "$CWD" ;;
-	gemini) printf '{"sessionId":"%s","projectHash":"0b7dfb1274ee51b3","startTime":"2026-02-10T23:00:00.000Z","lastUpdated":"2026-02-10T23:00:00.000Z","kind":"main"}\n' "$SID_GEMINI" ;;
-	esac
-}
+header() { chat_header "$1" 2026-02-10T23:00:00.000Z "$CWD"; }
 
 # The files under the notes and the recordings directory, normalised.
 snapshot() {
@@ -139,9 +81,10 @@ play() {
 	start_katod
 	header "$p" >>"$f"
 	local n=0 item text down=0
-	for item in "${SCRIPT[@]}"; do
+	for item in "${CHAT[@]}"; do
 		n=$((n + 1))
 		text=${item:2}
+		text=${text//CAPTURE_B/$CAPTURE_B}
 		text=${text//NOTES/$NOTES}
 		if [ "$p" = gemini ]; then text=${text//REL/$CWD}; else text=${text//REL\//}; fi
 		emit "$p" "$n" "${item:0:1}" "$text" >>"$f"
@@ -190,7 +133,7 @@ for p in claude codex gemini; do
 	for r in $(seq 1 "$RUNS"); do
 		pts=" "
 		while [ "$(wc -w <<<"$pts")" -lt "$KILLS" ]; do
-			k=$((RANDOM % ${#SCRIPT[@]} + 1))
+			k=$((RANDOM % ${#CHAT[@]} + 1))
 			[[ $pts == *" $k "* ]] || pts="$pts$k "
 		done
 		play "$p" "$pts"
