@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* jsonc-baseline FILE...: parse every line of every file with json-c, one
  * reused tokener, and print bytes, lines and seconds. The "bare json-c
  * parse" that SPEC §8 compares kato's backfill against. */

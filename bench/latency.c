@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* latency: time from a provider appending a line to its session log until
  * the text is in the active recording.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make bench-latency: time from a Claude Code line being appended to its
 # session log until the text is in the active recording (SPEC §8: p95
 # <= 10 ms; the reference: median 1.06 s, p95 1.79 s).

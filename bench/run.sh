@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make bench: backfill throughput of `kato import` against a bare json-c
 # parse of the same bytes, and peak memory. Medians of RUNS runs.
 #   BENCH_COPIES=N   how many copies of the JSONL corpus to import (default 8)

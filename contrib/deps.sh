@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Install what building and testing kato needs on Debian 12 / Ubuntu 22.04+
 # (jq and zstd are used by the integration tests only).
 # Run it as root, or as a user who may use sudo (it asks for it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* buf: a growable byte buffer, always NUL-terminated. */
 #ifndef KATO_BUF_H
 #define KATO_BUF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* command: in-chat command detection (ref §3.1) and path arguments (SPEC §4). */
 #ifndef KATO_COMMAND_H
 #define KATO_COMMAND_H

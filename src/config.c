@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "autoconfig.h"
 
 /* config: load and validate kato's YAML configuration (SPEC §7, ref §6).

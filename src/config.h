@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config: kato's YAML configuration (SPEC §7, ref §6): the reference's keys
  * and defaults, validated fail-closed (any unknown key, wrong type, duplicate
  * key or YAML feature kato does not use is an error naming key and line). */

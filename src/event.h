@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* event: canonical events (ref §2.1 ConversationEvent) as stored JSON. */
 #ifndef KATO_EVENT_H
 #define KATO_EVENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* export: write a stored session as JSONL (ref §2.1 ConversationEvent
  * lines) or Markdown (ref §4, default flags). */
 #ifndef KATO_EXPORT_H

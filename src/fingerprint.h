@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fingerprint: the 128-bit identity of an event (XXH3-128). */
 #ifndef KATO_FINGERPRINT_H
 #define KATO_FINGERPRINT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* frontmatter: the YAML block at the top of a recording (ref §4.2).
  *
  * A "block" here is what the reference calls the frontmatter: from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ingest: feed what is new in a provider file through its plugin into the
  * store, committing each batch of events together with the cursor that
  * produced it. Used by `kato import` and by katod. */

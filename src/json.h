@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json: write JSON the way JavaScript's JSON.stringify does (compact,
  * non-ASCII raw, "/" not escaped, keys in insertion order). */
 #ifndef KATO_JSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kato: the command-line interface. Reads the store directly (read-only)
  * for sessions and export; imports files as a one-shot writer. */
 #include "autoconfig.h"

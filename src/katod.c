@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* katod: the kato daemon. One thread, one epoll loop over the inotify
  * descriptor, a signalfd and a timerfd that is armed only while something
  * is pending (an idle flush, or the next safety sweep).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log: one line per message to stderr: "katod: LEVEL: text". */
 #ifndef KATO_LOG_H
 #define KATO_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* markdown: render canonical events (ConversationEvent JSON, ref §2.1) as
  * the reference's Markdown body (ref §4.3), byte for byte, with the fixes of
  * SPEC "Deliberate differences" 6-7 and SPEC §5 (long enough fences, no

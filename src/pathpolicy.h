@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pathpolicy: the allowedWriteRoots write-path policy (ref §6.4, SPEC §4/§5). */
 #ifndef KATO_PATHPOLICY_H
 #define KATO_PATHPOLICY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* paths: where kato keeps its files (XDG base directories, KATO_HOME). */
 #ifndef KATO_PATHS_H
 #define KATO_PATHS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plugin: find, load and check provider plugins (.so files). */
 #ifndef KATO_PLUGIN_H
 #define KATO_PLUGIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* recorder: runs the in-chat commands (ref §3.3, SPEC §4) found in the
  * events of the store, and appends each later event to the session's active
  * recording exactly once (SPEC §5).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* source: read a provider file from a cursor, and tell whether the file
  * still is what the cursor was taken from. Files ending in .zst are read
  * through zstd; their offsets count decompressed bytes. No descriptor is

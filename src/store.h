@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store: the SQLite database (WAL) holding sessions, events, file cursors
  * and counters. One writer (katod or kato import); readers open it
  * read-only and work whether or not the daemon runs. */

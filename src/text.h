@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* text: UTF-8 and JavaScript-compatible string helpers. */
 #ifndef KATO_TEXT_H
 #define KATO_TEXT_H

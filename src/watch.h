@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* watch: directory trees watched with the kernel's inotify API. One watch
  * per directory (never per file); a new directory is watched and then
  * scanned, so files created before its watch existed are still seen. */

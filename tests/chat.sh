@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The scripted chat of the recording tests (sourced by integ_record.sh and
 # tests/reliability/common.sh): every in-chat command, an assistant reply
 # that quotes one, a fenced command, a malformed message and a denied path,

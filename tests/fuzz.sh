@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Build and run the libFuzzer targets (needs clang with libFuzzer:
 # apt-get install clang libclang-rt-14-dev). Not part of make check.
 # Every crash input is copied to tests/fuzz/<target>/ (regression inputs,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for in-chat command detection and path arguments: the
  * input is one human message. Every detected argument goes through
  * cmd_resolve_path and the read-only pathpolicy_check; cmd_lines and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the config loader: the input is written to a temp
  * file and loaded; it must load or fail with a message, never crash.
  * Built by tests/fuzz.sh (make fuzz). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the frontmatter: fm_find, fm_merge and fm_render.
  * The input is split at NUL bytes: the first piece is an existing file's
  * head (a block, or anything), the others are list items dealt in turn to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the in-chat command path rules (SPEC §4): the input
  * is a command argument, resolved by cmd_resolve_path against a real
  * directory tree (made once, under $TMPDIR) that holds an allowed root,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: pjson's huge-line parser against plain json-c.
  * pj_parse_big (with thresholds lowered so every input takes the path
  * that decodes long string values itself) must accept exactly what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for a provider: the input is split into lines and fed
  * to parse_line (or given whole to parse_document), with a restart through
  * the state blob after the third line. The provider's source is linked in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Replay the kept fuzz inputs (tests/fuzz/<target>/*: crashes and other
 # interesting inputs) through each target binary, built by tests/fuzz.sh.
 # A fixed input that still crashes fails this script. Not part of make check.

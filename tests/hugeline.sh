@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SPEC §8: "No line length limit below 256 MiB; one huge line costs at most
 # about 2x its size plus a fixed budget." Imports a Claude file holding one
 # huge user message (and one holding one huge tool result), reads the peak

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # katod --foreground end to end: backfill, live appends written the way
 # Claude Code writes them, new project and subagent directories, a
 # SIGKILL mid-stream and a restart. The store must end with every event

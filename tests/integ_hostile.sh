@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # katod against hostile and unlucky conditions, one regression check per
 # finding of the reliability review:
 #   - a FIFO and a symlink to /dev/zero named *.jsonl in a watched directory

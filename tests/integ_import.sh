@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # kato import / sessions / export end to end on the committed corpus.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # kato import recognises a provider log by its content, whatever its name
 # (issue 10): every committed real log, copied to meaningless names and
 # imported with and without --provider, stores exactly the events of the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every committed real log exported to Markdown with default flags (issue 9):
 # no injected text under a "# User_" heading, no title taken from injected
 # text, no session with messages exported with an empty body.

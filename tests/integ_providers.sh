@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Codex and Gemini under the live daemon: a Codex session that grows in a
 # day directory created mid-test, then is compressed to .zst and restored;
 # a Gemini JSON file rewritten in place 50 times while growing (one write

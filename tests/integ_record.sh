@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Recordings end to end, one scripted chat per provider (Claude, Codex,
 # Gemini), written line by line the way each provider writes its log, with
 # every in-chat command, an assistant reply that quotes a command, a fenced

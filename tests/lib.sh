@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers for the integration tests (sourced). Each test runs in a
 # fresh temporary HOME and KATO_HOME and uses the binaries and plugins of
 # the build tree.

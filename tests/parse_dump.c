@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kato-parse-dump PROVIDER.so FILE...: print the events a provider makes
  * of each file, one ConversationEvent JSON per line, then a summary line
  * per file on stderr. A development and test aid; not installed. */

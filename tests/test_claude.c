@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_claude: the Claude Code provider (provider-formats §1, ref §1.2). */
 #include "autoconfig.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_codex: the Codex CLI provider plugin (provider-formats §2, ref §1.3). */
 #include "autoconfig.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_gemini: the Gemini CLI provider (provider-formats §3, ref §1.4). */
 #include "autoconfig.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* paths: kato's private directories and files are never reached through
  * a symlink, another user's directory or a hard link. */
 #include "autoconfig.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The recorder: commands from the store's events, appends, the path
  * policy and the guard against overwriting a user's file, and recovery of
  * an append interrupted between its intent and its write. Events are put

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* testutil: shared helpers for the Check suites (header-only). */
 #ifndef KATO_TESTUTIL_H
 #define KATO_TESTUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * claude: provider for Claude Code transcripts (provider-formats §1,
  * ref §1.2).

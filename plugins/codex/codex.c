@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codex: provider for OpenAI Codex CLI rollouts (provider-formats §2 and
  * its Addendum, ref §1.3).

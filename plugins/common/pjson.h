@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pjson: small json-c helpers shared by the bundled providers (compiled
  * into each plugin; not part of the ABI). */
 #ifndef KATO_PJSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gemini: provider for Gemini CLI chat recordings (provider-formats §3,
  * ref §1.4).

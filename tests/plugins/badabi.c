@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A provider built for a future ABI major: the loader must refuse it. */
 #include "kato/provider.h"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers of the reliability harness (sourced after tests/lib.sh):
 # a chat with every in-chat command, written by the three providers at
 # once with current timestamps, and normalised snapshots of what kato made

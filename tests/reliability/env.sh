@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Reliability harness: locate the source and build trees (sourced first by
 # every part). make reliability sets top_srcdir and top_builddir; run by
 # hand from a build directory, they default to this checkout and $PWD.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* faultinj: an LD_PRELOAD interposer that makes katod's writes fail, for
  * tests/reliability/faults.sh. Built by that script with $CC:
  *   $CC -shared -fPIC -O1 -o faultinj.so faultinj.c -ldl

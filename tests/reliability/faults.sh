@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Reliability part 2: fault injection. katod runs under faultinj.so (an
 # LD_PRELOAD interposer, see faultinj.c) while the three providers' chats
 # grow; writes to the recordings (under the notes directory) or to the

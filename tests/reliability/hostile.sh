@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Reliability part 3: hostile files dropped into watched provider
 # directories while katod runs and a normal Claude session keeps growing:
 # lines of 64 MiB and of just over 256 MiB (the limit: skipped and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Reliability part 1: SIGKILL at random instants. The three providers'
 # sessions grow at once (one line each in turn, current timestamps) with
 # every in-chat command, so recordings are active in all three; katod is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The reliability harness (make reliability): runs the parts in turn and
 # sums their results. Each part also runs alone (tests/reliability/*.sh).
 #   PARTS="kill faults hostile valgrind fuzz" (default: all)

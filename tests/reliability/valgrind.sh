@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Reliability part 4: valgrind over every Check suite (the SUITES list of
 # Makefile.am, with CK_FORK=no) and over every katod and kato run of the
 # integration scripts (through KATO_WRAP, see tests/lib.sh). Each program
