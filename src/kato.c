@@ -18,6 +18,7 @@
 #include "export.h"
 #include "ingest.h"
 #include "json.h"
+#include "kato_ctl.h"
 #include "log.h"
 #include "paths.h"
 #include "pjson.h"
@@ -87,20 +88,6 @@ static const char export_help[] =
 	"  -f, --format F   markdown (default) or jsonl (one ConversationEvent per line)\n"
 	"  -o, --output F   write to file F instead of standard output ('-': stdout)\n"
 	"  -h, --help       show this help\n";
-
-static const char status_help[] =
-	"Usage: kato status [--json] [-n N]\n"
-	"\n"
-	"Show whether katod is running, what the store holds, every recording\n"
-	"(active or not, and how far it is written), and the outcome of the last N\n"
-	"in-chat commands (default 20): applied, noop, denied, failed, invalid,\n"
-	"error, not run (another line of the message was not a valid command) or\n"
-	"skipped (typed before kato watched the session), with the reason.\n"
-	"Reads the store; works whether or not katod runs.\n"
-	"\n"
-	"  --json       one JSON object\n"
-	"  -n N         how many command outcomes to show\n"
-	"  -h, --help   show this help\n";
 
 static const char providers_help[] =
 	"Usage: kato providers [--json]\n"
@@ -555,179 +542,6 @@ static int cmd_providers(int argc, char **argv)
 
 /* ---------------------------------------------------------------- status */
 
-/* The pid of the running katod (its lock is held), or 0. */
-static long katod_pid(void)
-{
-	char *dir = paths_runtime_dir();
-	char *path = paths_join(dir, "katod.lock");
-	free(dir);
-	long pid = 0;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	free(path);
-	if (fd < 0)
-		return 0;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		char b[32] = "";
-		ssize_t n = read(fd, b, sizeof b - 1);
-		pid = n > 0 ? strtol(b, NULL, 10) : -1;
-		if (pid == 0)
-			pid = -1;
-	}
-	close(fd);
-	return pid;
-}
-
-struct status_out {
-	bool json;
-	bool first;
-	struct buf b;
-};
-
-static int print_command(void *ud, const struct store_command *c, const char *kato_id)
-{
-	struct status_out *o = ud;
-	time_t t = (time_t)(c->at_ms / 1000);
-	struct tm tm;
-	char when[32];
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", localtime_r(&t, &tm));
-	if (!o->json) {
-		bool named = c->name[0] != '(';
-		printf("  %s  %.8s  line %-3d %s%s%s%s  %s%s%s%s%s\n", when, kato_id, c->line, named ? "::" : "",
-		       c->name, c->arg ? " " : "", c->arg ? c->arg : "", c->outcome, c->target ? " " : "",
-		       c->target ? c->target : "", c->reason ? ": " : "", c->reason ? c->reason : "");
-		return 0;
-	}
-	struct buf *b = &o->b;
-	buf_adds(b, o->first ? "" : ",");
-	o->first = false;
-	buf_adds(b, "{\"at\":");
-	json_add_str(b, when);
-	buf_adds(b, ",\"session\":");
-	json_add_str(b, kato_id);
-	buf_printf(b, ",\"seq\":%lld,\"line\":%d,\"command\":", (long long)c->seq, c->line);
-	json_add_str(b, c->name);
-	const char *keys[] = {"argument", "outcome", "target", "reason"};
-	const char *vals[] = {c->arg, c->outcome, c->target, c->reason};
-	for (size_t i = 0; i < 4; i++) {
-		if (!vals[i])
-			continue;
-		buf_printf(b, ",\"%s\":", keys[i]);
-		json_add_str(b, vals[i]);
-	}
-	buf_addc(b, '}');
-	return 0;
-}
-
-static int id_cb(void *ud, const struct store_session_row *r)
-{
-	buf_adds(ud, r->kato_id);
-	return 0;
-}
-
-static const char *kato_id_of(struct store *s, int64_t sid, struct buf *tmp)
-{
-	buf_reset(tmp);
-	store_get_session(s, sid, id_cb, tmp);
-	return buf_str(tmp);
-}
-
-static int cmd_status(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	bool json = false;
-	long limit = 20;
-	int c;
-	while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'n': {
-			char *end;
-			limit = strtol(optarg, &end, 10);
-			if (*end || limit < 0 || limit > 100000)
-				return usage_error(status_help, "-n needs a number from 0 to 100000, got", optarg);
-			break;
-		}
-		case 'h': fputs(status_help, stdout); return 0;
-		default: return usage_error(status_help, "invalid option for status", NULL);
-		}
-	}
-	if (optind < argc)
-		return usage_error(status_help, "unexpected argument", argv[optind]);
-	long pid = katod_pid();
-	struct store *s;
-	if (open_readonly(&s) < 0)
-		return EXIT_FAILURE;
-	int64_t ns, ne, nf;
-	struct store_recording *v = NULL;
-	size_t nv = 0;
-	if (store_totals(s, &ns, &ne, &nf) < 0 || store_recordings(s, 0, &v, &nv) < 0) {
-		store_close(s);
-		return fail("cannot read the store", NULL);
-	}
-	/* directories katod could not watch (inotify watch limit) */
-	int64_t unwatched = 0;
-	if (pid)
-		store_meta_get(s, "unwatched_dirs", &unwatched);
-	struct status_out o = {json, true, BUF_INIT};
-	struct buf tmp = BUF_INIT;
-	if (json) {
-		buf_printf(&o.b, "{\"katod\":{\"running\":%s", pid ? "true" : "false");
-		if (pid > 0)
-			buf_printf(&o.b, ",\"pid\":%ld", pid);
-		buf_printf(&o.b, ",\"unwatchedDirectories\":%lld", (long long)unwatched);
-		buf_printf(&o.b, "},\"sessions\":%lld,\"events\":%lld,\"files\":%lld,\"recordings\":[",
-			   (long long)ns, (long long)ne, (long long)nf);
-	} else {
-		if (pid > 0)
-			printf("katod: running (pid %ld)\n", pid);
-		else if (pid < 0)
-			printf("katod: running\n");
-		else
-			printf("katod: not running (start it with: systemctl --user start katod)\n");
-		if (unwatched > 0)
-			printf("watch limit: reached; %lld director%s not watched, re-scanned every 10 s instead.\n"
-			       "  Raise it: sysctl fs.inotify.max_user_watches=524288 (persist it in\n"
-			       "  /etc/sysctl.d/), then restart katod\n",
-			       (long long)unwatched, unwatched == 1 ? "y is" : "ies are");
-		printf("store: %lld session(s), %lld event(s), %lld file(s)\n", (long long)ns, (long long)ne,
-		       (long long)nf);
-		printf("recordings: %zu\n", nv);
-	}
-	for (size_t i = 0; i < nv; i++) {
-		const char *kid = kato_id_of(s, v[i].session, &tmp);
-		if (json) {
-			buf_adds(&o.b, i ? ",{\"path\":" : "{\"path\":");
-			json_add_str(&o.b, v[i].path);
-			buf_adds(&o.b, ",\"session\":");
-			json_add_str(&o.b, kid);
-			buf_printf(&o.b, ",\"recordingId\":\"%s\",\"active\":%s,\"writtenThroughSeq\":%lld,\"pendingAppend\":%s}",
-				   v[i].rec_id, v[i].active ? "true" : "false", (long long)v[i].write_seq,
-				   v[i].pending ? "true" : "false");
-		} else {
-			printf("  %-8s %.8s  %s%s\n", v[i].active ? "active" : "off", kid, v[i].path,
-			       v[i].pending ? "  (an append is waiting to be retried)" : "");
-		}
-	}
-	if (json)
-		buf_adds(&o.b, "],\"commands\":[");
-	else
-		printf("last in-chat commands (newest first):\n");
-	int rc = store_each_command(s, (int)limit, print_command, &o);
-	if (json) {
-		buf_adds(&o.b, "]}\n");
-		fputs(o.b.p, stdout);
-	}
-	buf_free(&o.b);
-	buf_free(&tmp);
-	store_recordings_free(v, nv);
-	store_close(s);
-	return rc < 0 ? fail("cannot read the command outcomes", NULL) : 0;
-}
-
 /* ---------------------------------------------------------------- main */
 
 struct command {
@@ -740,8 +554,13 @@ static const struct command commands[] = {
 	{"import", cmd_import, import_help},
 	{"sessions", cmd_sessions, sessions_help},
 	{"export", cmd_export, export_help},
-	{"status", cmd_status, status_help},
+	{"status", kato_status, kato_status_help},
 	{"providers", cmd_providers, providers_help},
+	{"start", kato_start, kato_start_help},
+	{"stop", kato_stop, kato_stop_help},
+	{"restart", kato_restart, kato_restart_help},
+	{"logs", kato_logs, kato_logs_help},
+	{"clean", kato_clean, kato_clean_help},
 };
 
 static const struct command *find_command(const char *name)

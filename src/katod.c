@@ -28,12 +28,15 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clean.h"
 #include "config.h"
+#include "control.h"
 #include "ingest.h"
 #include "log.h"
 #include "paths.h"
 #include "plugin.h"
 #include "recorder.h"
+#include "status.h"
 #include "store.h"
 #include "watch.h"
 
@@ -64,6 +67,9 @@
  * writes nothing: no file changed, so no message can fall in between). */
 #define LIVE_SLACK_MS (60 * 1000)
 #define HEARTBEAT_MS (60 * 1000)
+/* The detached katod's log file is renamed katod.log.1 at this size
+ * ($KATO_LOG_MAX_BYTES overrides it). */
+#define LOG_CAP (1 << 20)
 
 struct root {
 	char *dir;
@@ -104,7 +110,14 @@ struct daemon {
 	bool backfilling; /* scanning: read files found at once, not on the next drain */
 	bool stop;        /* SIGTERM or SIGINT taken */
 	bool reload;      /* SIGHUP taken */
+	struct control *ctl;         /* the control socket (kato status, stop, clean) */
+	int64_t started_ms;          /* wall clock */
+	struct status_silent *silent; /* files that grew without yielding an event */
+	size_t nsilent;
 };
+
+/* At most this many "grew without events" files are remembered. */
+#define SILENT_MAX 100
 
 static const char usage_text[] =
 	"Usage: katod [--foreground] [--config FILE] [--verbose]\n"
@@ -235,6 +248,34 @@ static void mark_pending(struct daemon *d, const char *path, int root, unsigned 
 static void take_signals(struct daemon *d);
 static void note_unwatched(struct daemon *d);
 
+/* Format drift seen live: a file that grew by `bytes` and gave `events`
+ * (new or already stored). Bytes without any event are added up per file
+ * (kato status lists them); an event clears the file. */
+static void note_silent(struct daemon *d, const char *path, int64_t bytes, int64_t events)
+{
+	size_t i = 0;
+	while (i < d->nsilent && strcmp(d->silent[i].path, path))
+		i++;
+	if (events > 0) {
+		if (i < d->nsilent) {
+			free(d->silent[i].path);
+			d->silent[i] = d->silent[--d->nsilent];
+		}
+		return;
+	}
+	if (bytes <= 0 || d->backfilling) /* only growth seen live */
+		return;
+	if (i == d->nsilent) {
+		if (d->nsilent == SILENT_MAX)
+			return;
+		d->silent = xrealloc(d->silent, (d->nsilent + 1) * sizeof *d->silent);
+		d->silent[d->nsilent++] = (struct status_silent){xstrdup(path), 0};
+		log_info("%s: %lld byte(s) read without any event (format drift? see kato status)", path,
+			 (long long)bytes);
+	}
+	d->silent[i].bytes += bytes;
+}
+
 /* Read what is new in one file of root `root` (flags: INGEST_*), and
  * schedule the next look: the tail after TAIL_MS, a flush after FLUSH_MS.
  * At most READ_BUDGET bytes at a time: while scanning, the signals are
@@ -246,6 +287,7 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 	if (KATO_FEED_MODE(p->desc->match_path(path)) == KATO_FEED_NONE)
 		return;
 	int64_t before = d->in.stats.events_new;
+	int64_t bytes_before = d->in.stats.bytes, seen_before = before + d->in.stats.events_dup;
 	d->in.live_after_ms = d->roots[root].since_ms - LIVE_SLACK_MS;
 	d->in.scanning = d->backfilling;
 	int rc;
@@ -269,6 +311,8 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 		return;
 	}
 	int64_t added = d->in.stats.events_new - before;
+	note_silent(d, path, d->in.stats.bytes - bytes_before,
+		    d->in.stats.events_new + d->in.stats.events_dup - seen_before);
 	if (added)
 		log_debug("%s: %lld new event(s)", path, (long long)added);
 	if (rc == INGEST_GONE || (flags & INGEST_FLUSH))
@@ -401,6 +445,8 @@ static void on_watch(void *ud, enum watch_what what, const char *path, int root)
 		if (d->backfilling) {
 			read_file(d, path, root, INGEST_TAIL | (quiet_for_long(path) ? INGEST_FLUSH : 0));
 			take_signals(d);
+			if (d->ctl) /* kato status and stop answered during a long backfill */
+				control_dispatch(d->ctl);
 		} else
 			list_put(&d->dirty, &d->ndirty, path, root, 0, 0);
 		break;
@@ -515,6 +561,78 @@ static void read_dirty(struct daemon *d)
 		free(d->dirty[k].path);
 	}
 	d->ndirty = 0;
+}
+
+/* ---------------------------------------------------------------- control */
+
+/* Answer one control socket request (control.h): status, stop, clean. */
+static int on_control(void *ud, const char *cmd, struct json_object *req, struct buf *out, char **err)
+{
+	struct daemon *d = ud;
+	struct json_object *v;
+	struct buf msg = BUF_INIT;
+	if (!strcmp(cmd, "status")) {
+		int limit = 20;
+		if (json_object_object_get_ex(req, "limit", &v) && json_object_is_type(v, json_type_int))
+			limit = (int)json_object_get_int64(v);
+		if (limit < 0 || limit > 100000)
+			limit = 20;
+		struct status_root *roots = xcalloc(d->nroots + 1, sizeof *roots);
+		char **why = xcalloc(d->nroots + 1, sizeof *why);
+		for (size_t i = 0; i < d->nroots; i++) {
+			struct stat st;
+			roots[i].provider = d->roots[i].plugin->desc->name;
+			roots[i].path = d->roots[i].dir;
+			roots[i].state = "watching";
+			if (d->roots[i].watched)
+				continue;
+			int e = stat(d->roots[i].dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+			roots[i].state = e == ENOENT ? "missing" : "error";
+			why[i] = xstrdup(e == ENOENT ? "does not exist (yet); checked again at the next sweep"
+					 : e ? strerror(e) : "cannot be watched; checked again at the next sweep");
+			roots[i].reason = why[i];
+		}
+		struct status_live live = {
+			.pid = (long)getpid(),
+			.started_ms = d->started_ms,
+			.roots = roots,
+			.nroots = d->nroots,
+			.watched_dirs = watch_count(d->watch),
+			.unwatched_dirs = watch_unwatched(d->watch),
+			.silent = d->silent,
+			.nsilent = d->nsilent,
+			.pending_files = d->npending,
+		};
+		buf_adds(out, ",\"status\":");
+		int rc = status_json(d->store, &live, live.pid, limit, out);
+		for (size_t i = 0; i < d->nroots; i++)
+			free(why[i]);
+		free(why);
+		free(roots);
+		if (rc < 0)
+			buf_printf(&msg, "cannot read the store: %s", store_errmsg(d->store));
+	} else if (!strcmp(cmd, "stop")) {
+		log_info("stop requested over the control socket");
+		d->stop = true;
+		buf_printf(out, ",\"pid\":%ld", (long)getpid());
+	} else if (!strcmp(cmd, "clean")) {
+		struct clean_opts o = {0};
+		if (json_object_object_get_ex(req, "sessionsDays", &v) && json_object_is_type(v, json_type_int))
+			o.sessions_days = (int)json_object_get_int64(v);
+		o.logs = json_object_object_get_ex(req, "logs", &v) && json_object_get_boolean(v);
+		o.dry_run = json_object_object_get_ex(req, "dryRun", &v) && json_object_get_boolean(v);
+		if (clean_run(d->store, &o, out, err) < 0)
+			return -1;
+		if (!o.dry_run)
+			log_info("kato clean:%s%s", o.sessions_days ? " old sessions" : "", o.logs ? " log" : "");
+	} else {
+		buf_printf(&msg, "unknown command: %s (this katod knows status, stop, clean)", cmd);
+	}
+	if (msg.len) {
+		*err = buf_take(&msg);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -638,14 +756,13 @@ static int daemonize(void)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
-	/* stderr goes to <state dir>/katod.log (never through a link) */
+	/* stderr goes to <state dir>/katod.log (never through a link), with
+	 * timestamps, rotated at LOG_CAP bytes */
 	char *dir = paths_state_dir();
 	char *log = paths_join(dir, "katod.log");
-	int lfd = paths_private_dir(dir, NULL) < 0 ? -1 : paths_open_private(log, O_WRONLY | O_CREAT | O_APPEND, NULL);
-	if (lfd >= 0) {
-		dup2(lfd, STDERR_FILENO);
-		close(lfd);
-	}
+	const char *cap = getenv("KATO_LOG_MAX_BYTES");
+	if (paths_private_dir(dir, NULL) == 0)
+		log_to_file(log, cap && atoll(cap) > 0 ? atoll(cap) : LOG_CAP, NULL);
 	free(log);
 	free(dir);
 	return chdir("/");
@@ -689,6 +806,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bool verbose = log_get_level() == LOG_DEBUG;
+	if (foreground)
+		log_detect_journal();
 	if (!d.config_path)
 		d.config_path = config_default_path();
 	config_defaults(&d.cfg);
@@ -705,6 +824,14 @@ int main(int argc, char **argv)
 	lock = take_lock();
 	if (lock < 0)
 		goto out;
+	d.started_ms = wall_now_ms();
+	char *sock = control_socket_path();
+	if (control_open(sock, on_control, &d, &d.ctl, &err) < 0) {
+		log_error("%s; kato status, stop and clean cannot reach this katod", err);
+		free(err);
+		err = NULL;
+	}
+	free(sock);
 
 	plugin_load_all(&d.plugins);
 	if (d.plugins.n == 0)
@@ -758,6 +885,10 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, d.sig_fd, &ev);
 	ev.data.fd = d.timer_fd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, d.timer_fd, &ev);
+	if (d.ctl) {
+		ev.data.fd = control_fd(d.ctl);
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 
 	/* Backfill: watch every root, then read every file found. Ready is
 	 * reported first: a long backfill must not trip a start timeout. */
@@ -799,6 +930,8 @@ int main(int argc, char **argv)
 				on_timer(&d);
 			} else if (fd == d.sig_fd) {
 				take_signals(&d);
+			} else if (d.ctl && fd == control_fd(d.ctl)) {
+				control_dispatch(d.ctl);
 			}
 		}
 		if (d.reload && !d.stop) {
@@ -831,6 +964,10 @@ int main(int argc, char **argv)
 	log_summary(&d, "stopped");
 	rc = 0;
 out:
+	control_close(d.ctl);
+	for (size_t i = 0; i < d.nsilent; i++)
+		free(d.silent[i].path);
+	free(d.silent);
 	for (size_t i = 0; i < d.npending; i++)
 		free(d.pending[i].path);
 	free(d.pending);

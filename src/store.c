@@ -43,6 +43,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_N];
 	bool readonly;
+	bool counted; /* counts_since_ms is set */
 };
 
 /* Schema versions: migrations[v] takes the store from v to v + 1. */
@@ -572,6 +573,11 @@ int store_each_file(struct store *s, const char *provider,
 
 int store_count(struct store *s, const char *provider, const char *type, int64_t n)
 {
+	if (!s->counted) { /* when counting started, for kato status */
+		s->counted = true;
+		sqlite3_exec(s->db, "INSERT OR IGNORE INTO meta(key, value) VALUES('counts_since_ms', "
+			     "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))", NULL, NULL, NULL);
+	}
 	sqlite3_stmt *st = stmt(s, ST_COUNT_ADD);
 	bind_text(st, 1, provider);
 	bind_text(st, 2, type);
@@ -999,4 +1005,68 @@ int store_each_session_after(struct store *s, int64_t after_seq, int (*cb)(void 
 			break;
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- clean */
+
+/* The sessions kato clean removes: last event before the cutoff, and no
+ * active recording (a session still being recorded is kept). */
+#define CLEAN_SESSIONS                                                                   \
+	"SELECT id FROM sessions WHERE last_ts IS NOT NULL AND last_ts < ?1 AND id NOT IN " \
+	"(SELECT session FROM recordings WHERE active)"
+
+int store_clean_sessions(struct store *s, const char *before_ts, bool dry_run, int64_t *sessions,
+			 int64_t *events)
+{
+	static const char *const counts[] = {
+		"SELECT count(*) FROM (" CLEAN_SESSIONS ")",
+		"SELECT count(*) FROM events WHERE session IN (" CLEAN_SESSIONS ")",
+	};
+	int64_t *outs[] = {sessions, events};
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(s->db, counts[i], -1, &st, NULL) != SQLITE_OK)
+			return -1;
+		bind_text(st, 1, before_ts);
+		int rc = sqlite3_step(st);
+		*outs[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+		sqlite3_finalize(st);
+		if (*outs[i] < 0)
+			return -1;
+	}
+	if (dry_run || !*sessions)
+		return 0;
+	/* The files keep their cursors (what was read stays read: the next
+	 * sweep does not import the cleaned events again) but no longer name
+	 * the session: lines appended later start a new one. */
+	static const char *const steps[] = {
+		"CREATE TEMP TABLE IF NOT EXISTS clean_ids(id INTEGER PRIMARY KEY)",
+		"DELETE FROM temp.clean_ids",
+		"INSERT INTO temp.clean_ids " CLEAN_SESSIONS,
+		"DELETE FROM events WHERE session IN (SELECT id FROM temp.clean_ids)",
+		"DELETE FROM commands WHERE session IN (SELECT id FROM temp.clean_ids)",
+		"DELETE FROM recordings WHERE session IN (SELECT id FROM temp.clean_ids)",
+		"DELETE FROM recorder WHERE session IN (SELECT id FROM temp.clean_ids)",
+		"UPDATE files SET session = NULL WHERE session IN (SELECT id FROM temp.clean_ids)",
+		"DELETE FROM sessions WHERE id IN (SELECT id FROM temp.clean_ids)",
+		"DELETE FROM temp.clean_ids",
+	};
+	if (store_begin(s) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(s->db, steps[i], -1, &st, NULL) != SQLITE_OK) {
+			store_rollback(s);
+			return -1;
+		}
+		if (sqlite3_bind_parameter_count(st))
+			bind_text(st, 1, before_ts);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			store_rollback(s);
+			return -1;
+		}
+	}
+	return store_commit(s);
 }

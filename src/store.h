@@ -169,6 +169,13 @@ int store_each_command(struct store *s, int limit,
  * get: 1 and *v, 0 when unset, -1. */
 int store_meta_get(struct store *s, const char *key, int64_t *v);
 int store_meta_set(struct store *s, const char *key, int64_t v);
+/* kato clean: the sessions whose last event is before `before_ts` (ISO
+ * 8601 UTC) and that have no active recording. Counts them and their
+ * events into *sessions and *events; unless dry_run, deletes them with
+ * their events, command outcomes and recording state (never a file).
+ * Their files keep their cursors, so nothing is read again. */
+int store_clean_sessions(struct store *s, const char *before_ts, bool dry_run, int64_t *sessions,
+			 int64_t *events);
 /* Highest event seq (0 when empty). */
 int store_max_seq(struct store *s, int64_t *seq);
 /* Each session with an event after `after_seq`, by session id. */
