@@ -385,6 +385,23 @@ int kato_start(int argc, char **argv)
 
 /* ---------------------------------------------------------------- stop */
 
+/* The process has exited (a zombie counts: it only waits to be reaped). */
+static bool gone(long pid)
+{
+	if (kill((pid_t)pid, 0) < 0)
+		return errno == ESRCH;
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return true;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'Z';
+}
+
 static int stop(void)
 {
 	long pid = status_katod_pid();
@@ -411,7 +428,7 @@ static int stop(void)
 	}
 	json_object_put(o);
 	int64_t deadline = mono_ms() + STOP_WAIT_MS;
-	while (status_katod_pid() != 0) {
+	while (status_katod_pid() != 0 || (pid > 0 && !gone(pid))) {
 		if (mono_ms() > deadline) {
 			fprintf(stderr, "kato: katod (pid %ld) has not exited after %d s; see kato logs, or kill -9 %ld\n",
 				pid, STOP_WAIT_MS / 1000, pid);

@@ -241,8 +241,10 @@ int store_open(const char *path, bool readonly, struct store **out, char **err)
 		store_close(s);
 		return -1;
 	}
-	if (!readonly) {
+	{
 		for (int i = 0; i < ST_N; i++) {
+			if (readonly && i != ST_FILE_GET) /* readers: cursors for kato status */
+				continue;
 			if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 					       &s->st[i], NULL) != SQLITE_OK) {
 				set_err(err, "cannot prepare store statement", sqlite3_errmsg(s->db));
