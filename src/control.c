@@ -374,9 +374,9 @@ void control_close(struct control *c)
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (c->clients[i].fd >= 0)
 			drop(c, &c->clients[i]);
-	/* only our own socket: another katod may have bound the path since */
-	struct stat st, own;
-	if (fstat(c->lfd, &own) == 0 && lstat(c->path, &st) == 0 && S_ISSOCK(st.st_mode))
+	/* the lock is still held: the socket file is ours */
+	struct stat st;
+	if (lstat(c->path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(c->path);
 	close(c->lfd);
 	close(c->tfd);

@@ -445,12 +445,8 @@ static int stop(void)
 
 int kato_stop(int argc, char **argv)
 {
-	const char *config = NULL;
-	bool verbose = false;
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 	int c;
-	(void)config;
-	(void)verbose;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(kato_stop_help, stdout);

@@ -183,7 +183,9 @@ struct kato_host {
 	 * host uses the file name without its extensions. */
 	void (*session)(void *ctx, const struct kato_session_info *info);
 	/* Count a record the parser skipped on purpose: `type` names it
-	 * ("progress", "unknown:foo", "bad-json", ...). Shown in kato status. */
+	 * ("progress", "unknown:foo", "bad-json", ...). Shown per provider in
+	 * kato status (format drift), running or not, with the date counting
+	 * started. */
 	void (*count)(void *ctx, const char *type);
 	/* printf-style log line, attributed to the file by the host. */
 	void (*log)(void *ctx, int level, const char *fmt, ...)
