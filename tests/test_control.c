@@ -155,6 +155,8 @@ START_TEST(round_trip_and_errors)
 	}
 	answered_promptly(path);
 	finish(path, pid);
+	free(path);
+	free(dir);
 }
 END_TEST
 
@@ -225,6 +227,8 @@ START_TEST(hostile_clients_do_not_hold_the_server)
 	usleep(100000);
 	answered_promptly(path);
 	finish(path, pid);
+	free(path);
+	free(dir);
 }
 END_TEST
 
@@ -261,6 +265,8 @@ START_TEST(another_uid_is_refused)
 	/* its "stop" was not obeyed */
 	answered_promptly(path);
 	finish(path, pid);
+	free(path);
+	free(dir);
 }
 END_TEST
 
@@ -284,6 +290,8 @@ START_TEST(a_file_in_the_way_is_not_removed)
 	ck_assert_int_eq(control_request(none, "{\"v\":1,\"cmd\":\"status\"}", &reply, 500), -1);
 	ck_assert_int_eq(errno, ENOENT);
 	free(none);
+	free(path);
+	free(dir);
 }
 END_TEST
 
