@@ -249,9 +249,10 @@ static void take_signals(struct daemon *d);
 static void note_unwatched(struct daemon *d);
 
 /* Format drift seen live: a file that grew by `bytes` and gave `events`
- * (new or already stored). Bytes without any event are added up per file
- * (kato status lists them); an event clears the file. */
-static void note_silent(struct daemon *d, const char *path, int64_t bytes, int64_t events)
+ * (new or already stored). Bytes without any event are added up per file;
+ * an event clears the file. Once a flush (the file quiet, held-back
+ * records released) still gives none, kato status lists it. */
+static void note_silent(struct daemon *d, const char *path, int64_t bytes, int64_t events, bool flush)
 {
 	size_t i = 0;
 	while (i < d->nsilent && strcmp(d->silent[i].path, path))
@@ -263,17 +264,21 @@ static void note_silent(struct daemon *d, const char *path, int64_t bytes, int64
 		}
 		return;
 	}
-	if (bytes <= 0 || d->backfilling) /* only growth seen live */
-		return;
-	if (i == d->nsilent) {
+	if (bytes > 0 && !d->backfilling && i == d->nsilent) { /* only growth seen live */
 		if (d->nsilent == SILENT_MAX)
 			return;
 		d->silent = xrealloc(d->silent, (d->nsilent + 1) * sizeof *d->silent);
-		d->silent[d->nsilent++] = (struct status_silent){xstrdup(path), 0};
-		log_info("%s: %lld byte(s) read without any event (format drift? see kato status)", path,
-			 (long long)bytes);
+		d->silent[d->nsilent++] = (struct status_silent){xstrdup(path), 0, false};
 	}
-	d->silent[i].bytes += bytes;
+	if (i == d->nsilent)
+		return;
+	if (!d->backfilling)
+		d->silent[i].bytes += bytes;
+	if (flush && !d->silent[i].flushed) {
+		d->silent[i].flushed = true;
+		log_info("%s: grew by %lld byte(s) without any event (format drift? see kato status)", path,
+			 (long long)d->silent[i].bytes);
+	}
 }
 
 /* Read what is new in one file of root `root` (flags: INGEST_*), and
@@ -312,7 +317,7 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 	}
 	int64_t added = d->in.stats.events_new - before;
 	note_silent(d, path, d->in.stats.bytes - bytes_before,
-		    d->in.stats.events_new + d->in.stats.events_dup - seen_before);
+		    d->in.stats.events_new + d->in.stats.events_dup - seen_before, flags & INGEST_FLUSH);
 	if (added)
 		log_debug("%s: %lld new event(s)", path, (long long)added);
 	if (rc == INGEST_GONE || (flags & INGEST_FLUSH))

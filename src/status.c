@@ -218,6 +218,11 @@ int status_json(struct store *s, const struct status_live *live, long pid, int l
 	char *db = paths_db_file();
 	struct stat st;
 	int64_t bytes = stat(db, &st) == 0 ? (int64_t)st.st_size : -1;
+	char *wal = xmalloc(strlen(db) + 5);
+	sprintf(wal, "%s-wal", db); /* the write-ahead log is part of it */
+	if (bytes >= 0 && stat(wal, &st) == 0)
+		bytes += (int64_t)st.st_size;
+	free(wal);
 	buf_adds(out, ",\"store\":{\"path\":");
 	json_add_str(out, db);
 	free(db);
@@ -283,8 +288,10 @@ int status_json(struct store *s, const struct status_live *live, long pid, int l
 	buf_adds(out, "],\"silentFiles\":");
 	if (live) {
 		buf_addc(out, '[');
-		for (size_t i = 0; i < live->nsilent; i++) {
-			buf_adds(out, i ? ",{\"path\":" : "{\"path\":");
+		for (size_t i = 0, n = 0; i < live->nsilent; i++) {
+			if (!live->silent[i].flushed)
+				continue;
+			buf_adds(out, n++ ? ",{\"path\":" : "{\"path\":");
 			json_add_str(out, live->silent[i].path);
 			buf_printf(out, ",\"bytes\":%lld}", (long long)live->silent[i].bytes);
 		}

@@ -6,6 +6,7 @@
 #ifndef KATO_STATUS_H
 #define KATO_STATUS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -20,6 +21,8 @@ struct status_root {
 struct status_silent {
 	char *path;
 	int64_t bytes; /* read since its last event, without any event */
+	bool flushed;  /* still none after the plugin released what it held
+			* back (the file went quiet): only these are shown */
 };
 
 struct status_live {

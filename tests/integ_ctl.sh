@@ -63,6 +63,19 @@ check "a file that grew without events is listed with its bytes" wait_for "silen
 	"json | grep -q '\"silentFiles\":\\[{\"path\":\"$P/$NEW.jsonl\",\"bytes\":[1-9]'"
 check "... also in the text" bash -c "\"$KATO\" status | grep -A1 'grew without yielding any event' | grep -q '$NEW.jsonl'"
 
+# ---- a katod that does not answer (stopped by SIGSTOP)
+kill -STOP "$KATOD_PID"
+out=$("$KATO" status 2>&1)
+check "status says a stuck katod does not answer, and shows the store" bash -c \
+	"grep -q 'does not answer on its control socket' <<<'$out' && grep -q '^store: ' <<<'$out'"
+( sleep 3.5; kill -CONT "$KATOD_PID" ) &
+out=$("$KATO" stop 2>&1) && rc=0 || rc=$?
+check "kato stop falls back to SIGTERM when katod does not answer ($out)" bash -c \
+	"[ $rc -eq 0 ] && grep -q 'sending SIGTERM to pid $KATOD_PID' <<<'$out' && gone $KATOD_PID"
+wait
+"$KATO" start >/dev/null
+KATOD_PID=$(cat "$KATO_HOME/run/katod.lock")
+
 # ---- logs
 check "kato logs -n 2 prints two lines" bash -c "[ \"\$(\"$KATO\" logs -n 2 | wc -l)\" -eq 2 ]"
 check "kato logs shows timestamped katod lines" bash -c \
