@@ -251,7 +251,8 @@ static char *katod_binary(void)
 	return xstrdup("katod");
 }
 
-/* The log lines written since `from` that say what went wrong, on stderr. */
+/* The log lines written since `from` that say what went wrong (its
+ * warnings and errors, else its last lines), on stderr. */
 static void print_log_errors(const char *path, off_t from)
 {
 	FILE *f = fopen(path, "re");
@@ -260,15 +261,23 @@ static void print_log_errors(const char *path, off_t from)
 	if (fseeko(f, from, SEEK_SET) < 0)
 		fseeko(f, 0, SEEK_SET);
 	char line[4096];
-	int shown = 0;
-	while (fgets(line, sizeof line, f))
+	char *last[5] = {0};
+	int shown = 0, n = 0;
+	while (fgets(line, sizeof line, f)) {
 		if (strstr(line, "error:") || strstr(line, "warning:")) {
 			fprintf(stderr, "  %s", line);
 			shown++;
 		}
-	if (!shown)
-		fprintf(stderr, "  (nothing in the log; see %s)\n", path);
+		free(last[n % 5]);
+		last[n++ % 5] = xstrdup(line);
+	}
 	fclose(f);
+	for (int i = n > 5 ? n - 5 : 0; !shown && i < n; i++)
+		fprintf(stderr, "  %s", last[i % 5]);
+	if (!shown && !n)
+		fprintf(stderr, "  (nothing in its log %s)\n", path);
+	for (int i = 0; i < 5; i++)
+		free(last[i]);
 }
 
 static int start(const char *config, bool verbose)
