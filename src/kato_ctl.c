@@ -704,7 +704,8 @@ static void print_status(struct json_object *st)
 		       gs(st, "drift.since") ? gs(st, "drift.since") : "?");
 		for (size_t i = 0; i < np; i++) {
 			struct json_object *p = json_object_array_get_idx(prov, i);
-			printf("  %s: %lld skipped (", gs(p, "provider"), gi(p, "skipped"));
+			printf("  %s: %lld skipped, %lld of unknown types (", gs(p, "provider"), gi(p, "skipped"),
+			       gi(p, "unknown"));
 			bool first = true;
 			json_object_object_foreach(get(p, "counts"), k, v) {
 				printf("%s%s %lld", first ? "" : ", ", k, (long long)json_object_get_int64(v));

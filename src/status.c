@@ -105,7 +105,7 @@ static int backlog_one(void *ud, const char *path, const char *provider)
 struct drift {
 	struct buf *b;
 	char *provider;
-	int64_t total;
+	int64_t total, unknown;
 	struct buf counts;
 };
 
@@ -115,10 +115,11 @@ static void drift_end(struct drift *d)
 		return;
 	buf_adds(d->b, d->b->p[d->b->len - 1] == '[' ? "{\"provider\":" : ",{\"provider\":");
 	json_add_str(d->b, d->provider);
-	buf_printf(d->b, ",\"skipped\":%lld,\"counts\":{%s}}", (long long)d->total, buf_str(&d->counts));
+	buf_printf(d->b, ",\"skipped\":%lld,\"unknown\":%lld,\"counts\":{%s}}", (long long)d->total,
+		   (long long)d->unknown, buf_str(&d->counts));
 	free(d->provider);
 	d->provider = NULL;
-	d->total = 0;
+	d->total = d->unknown = 0;
 	buf_reset(&d->counts);
 }
 
@@ -134,6 +135,8 @@ static int drift_one(void *ud, const char *provider, const char *type, int64_t n
 	json_add_str(&d->counts, type);
 	buf_printf(&d->counts, ":%lld", (long long)n);
 	d->total += n;
+	if (!strncmp(type, "unknown:", 8))
+		d->unknown += n;
 	return 0;
 }
 
@@ -281,7 +284,7 @@ int status_json(struct store *s, const struct status_live *live, long pid, int l
 		buf_adds(out, "null");
 	}
 	buf_adds(out, ",\"providers\":[");
-	struct drift d = {out, NULL, 0, BUF_INIT};
+	struct drift d = {out, NULL, 0, 0, BUF_INIT};
 	int rc = store_each_count(s, drift_one, &d);
 	drift_end(&d);
 	buf_free(&d.counts);

@@ -53,7 +53,7 @@ check "status --json shows the missing codex root and why" bash -c \
 check "drift (running): the unknown record type is counted" bash -c "json | grep -q '\"unknown:hologram\":1'"
 check "drift (running): the broken line is counted" bash -c "json | grep -q '\"bad-json\":1'"
 check "drift has a start date" bash -c "json | grep -q '\"drift\":{\"since\":\"20[0-9-]*T'"
-check "status text shows drift per provider" bash -c "\"$KATO\" status | grep -q 'claude: [0-9]* skipped (.*unknown:hologram 1'"
+check "status text shows drift per provider" bash -c "\"$KATO\" status | grep -q 'claude: [0-9]* skipped, 1 of unknown types (.*unknown:hologram 1'"
 check "watches are shown against the inotify limit" bash -c \
 	"\"$KATO\" status | grep -q 'watches: [1-9][0-9]* director.* fs.inotify.max_user_watches = [0-9]'"
 
