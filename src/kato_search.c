@@ -20,13 +20,14 @@
 #include "text.h"
 
 const char kato_search_help[] =
-	"Usage: kato search QUERY... [--provider P] [--since DATE] [--session ID] [-n N] [--json]\n"
+	"Usage: kato search QUERY... [--provider P] [--since DATE] [--session ID] [-n N]\n"
+	"                            [--rank] [--json]\n"
 	"\n"
 	"Find messages in every stored conversation: what the user typed and what\n"
 	"the assistant answered (not thinking, tool output or injected context).\n"
 	"QUERY is SQLite FTS5 syntax: words (all must match), \"a phrase\", OR, NOT,\n"
 	"prefix*, NEAR(a b). Several arguments are joined by spaces. Put words\n"
-	"with punctuation in double quotes. The best matches come first.\n"
+	"with punctuation in double quotes. The newest matches come first.\n"
 	"Each hit shows the session id prefix, the time, who spoke, the session's\n"
 	"title and a snippet with the matches in bold (on a terminal).\n"
 	"\n"
@@ -35,6 +36,8 @@ const char kato_search_help[] =
 	"                     or a span back from now (30m, 24h, 7d, 2w)\n"
 	"  -S, --session ID   only this session (id, provider id or a unique prefix)\n"
 	"  -n N               at most N hits (default 20)\n"
+	"  -r, --rank         the best matches first (bm25); slower when a word is in\n"
+	"                     many messages\n"
 	"      --json         one JSON object per hit, one per line (see kato(1))\n"
 	"  -h, --help         show this help\n";
 
@@ -178,6 +181,7 @@ int kato_search(int argc, char **argv)
 		{"provider", required_argument, NULL, 'p'},
 		{"since", required_argument, NULL, 's'},
 		{"session", required_argument, NULL, 'S'},
+		{"rank", no_argument, NULL, 'r'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -187,7 +191,7 @@ int kato_search(int argc, char **argv)
 	char since[32];
 	bool json = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "p:s:S:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:s:S:n:rh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': q.provider = optarg; break;
 		case 's':
@@ -195,6 +199,7 @@ int kato_search(int argc, char **argv)
 				return usage("--since: not a date (YYYY-MM-DD, an ISO time, or 30m/24h/7d/2w)", optarg);
 			q.since = since;
 			break;
+		case 'r': q.rank = true; break;
 		case 'S': session = optarg; break;
 		case 'n': {
 			char *end;

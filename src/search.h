@@ -4,6 +4,7 @@
 #ifndef KATO_SEARCH_H
 #define KATO_SEARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -18,6 +19,7 @@ struct search_query {
 	const char *since;    /* stored-timestamp form (cli_parse_since); NULL: any */
 	int64_t session;      /* store row id; 0: any */
 	int limit;            /* at most this many hits */
+	bool rank;            /* best matches first (bm25), not newest first */
 };
 
 struct search_hit {
@@ -30,7 +32,8 @@ struct search_hit {
 	const char *snippet;
 };
 
-/* The best hits first (FTS5's bm25 rank), newest first among equals.
+/* The newest hits first (the order the events were stored in), or with
+ * q->rank the best first (FTS5's bm25 rank), newest first among equals.
  * The hit's strings are borrowed for the callback; a non-zero return
  * stops. 0; -2 when the query is not valid FTS5 syntax (*err says why,
  * one line); -1 on another error (*err). */
