@@ -19,6 +19,7 @@
 #include "ingest.h"
 #include "json.h"
 #include "kato_ctl.h"
+#include "kato_cmds.h"
 #include "log.h"
 #include "paths.h"
 #include "pjson.h"
@@ -37,7 +38,10 @@ static const char usage_text[] =
 	"Commands:\n"
 	"  import [--provider P] [--allow-empty] FILE...\n"
 	"                                  read session log files into the store\n"
-	"  sessions [--json]               list the sessions in the store\n"
+	"  sessions [--provider P] [--since DATE] [--cwd DIR] [-n N] [--json]\n"
+	"                                  list the sessions in the store\n"
+	"  search QUERY [--provider P] [--since DATE] [--session ID] [-n N] [--json]\n"
+	"                                  find messages in every conversation\n"
 	"  export SESSION [--format markdown|jsonl] [-o FILE|-]\n"
 	"                                  write one session (stdout by default)\n"
 	"  status [--json] [-n N]          daemon, store, recordings and the last\n"
@@ -69,15 +73,6 @@ static const char import_help[] =
 	"  -e, --allow-empty  a file with no events is not a failure\n"
 	"  -q, --quiet        print nothing but errors\n"
 	"  -h, --help         show this help\n";
-
-static const char sessions_help[] =
-	"Usage: kato sessions [--json]\n"
-	"\n"
-	"List every session in the store: kato id, provider, provider session id,\n"
-	"title, first and last event time, event count, working directory.\n"
-	"\n"
-	"  --json       one JSON object per session, one per line\n"
-	"  -h, --help   show this help\n";
 
 static const char export_help[] =
 	"Usage: kato export SESSION [--format markdown|jsonl] [-o FILE|-]\n"
@@ -304,84 +299,6 @@ static int open_readonly(struct store **s)
 	return rc;
 }
 
-/* A one-line title: export_title's, at most 60 characters. */
-static void title_of(const struct store_session_row *r, struct buf *out)
-{
-	struct buf tb = BUF_INIT;
-	export_title(r, NULL, &tb);
-	const char *t = buf_str(&tb);
-	size_t n = 0;
-	for (const char *p = t; *p && n < 60; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if ((ch & 0xc0) != 0x80)
-			n++;
-		if (n > 60)
-			break;
-		buf_addc(out, ch == '\n' || ch == '\t' || ch == '\r' ? ' ' : (char)ch);
-	}
-	buf_free(&tb);
-}
-
-static int print_session(void *ud, const struct store_session_row *r)
-{
-	bool json = *(bool *)ud;
-	if (json) {
-		struct buf b = BUF_INIT;
-		buf_adds(&b, "{\"id\":");
-		json_add_str(&b, r->kato_id);
-		buf_adds(&b, ",\"provider\":");
-		json_add_str(&b, r->provider);
-		buf_adds(&b, ",\"providerSessionId\":");
-		json_add_str(&b, r->psid);
-		const char *keys[] = {"parentSessionId", "title", "snippet", "cwd", "model", "firstEventAt", "lastEventAt"};
-		const char *vals[] = {r->parent_psid, r->title, r->snippet, r->cwd, r->model, r->first_ts, r->last_ts};
-		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-			if (!vals[i])
-				continue;
-			buf_printf(&b, ",\"%s\":", keys[i]);
-			json_add_str(&b, vals[i]);
-		}
-		buf_printf(&b, ",\"events\":%lld}\n", (long long)r->events);
-		fputs(b.p, stdout);
-		buf_free(&b);
-		return 0;
-	}
-	struct buf t = BUF_INIT;
-	title_of(r, &t);
-	printf("%.8s  %-7s %-36.36s %-19.19s %6lld  %s\n", r->kato_id, r->provider, r->psid,
-	       r->last_ts ? r->last_ts : "-", (long long)r->events, buf_str(&t));
-	buf_free(&t);
-	return 0;
-}
-
-static int cmd_sessions(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	bool json = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'h': fputs(sessions_help, stdout); return 0;
-		default: return usage_error(sessions_help, "invalid option for sessions", NULL);
-		}
-	}
-	if (optind < argc)
-		return usage_error(sessions_help, "unexpected argument", argv[optind]);
-	struct store *s;
-	if (open_readonly(&s) < 0)
-		return EXIT_FAILURE;
-	if (!json)
-		printf("%-8s  %-7s %-36s %-19s %6s  %s\n", "ID", "PROVIDER", "SESSION", "LAST EVENT (UTC)", "EVENTS", "TITLE");
-	int rc = store_each_session(s, print_session, &json);
-	store_close(s);
-	return rc < 0 ? fail("cannot list sessions", NULL) : 0;
-}
-
 /* ---------------------------------------------------------------- export */
 
 static int cmd_export(int argc, char **argv)
@@ -552,7 +469,8 @@ struct command {
 
 static const struct command commands[] = {
 	{"import", cmd_import, import_help},
-	{"sessions", cmd_sessions, sessions_help},
+	{"sessions", kato_sessions, kato_sessions_help},
+	{"search", kato_search, kato_search_help},
 	{"export", cmd_export, export_help},
 	{"status", kato_status, kato_status_help},
 	{"providers", cmd_providers, providers_help},

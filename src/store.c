@@ -18,8 +18,19 @@
 /* Prepared statements, indexed by enum stmt. */
 enum stmt {
 	ST_SESSION_GET, ST_SESSION_ADD, ST_EVENT_ADD, ST_FILE_GET, ST_FILE_PUT,
-	ST_FILE_DEL, ST_COUNT_ADD, ST_SESSION_TS, ST_N
+	ST_FILE_DEL, ST_COUNT_ADD, ST_SESSION_TS, ST_TEXT_GET, ST_TEXT_ADD, ST_N
 };
+
+/* Which events the search index holds, and their text: what the user
+ * and the assistant said (not injected context, thinking or tool
+ * output; doc/design.md says why). One definition, used by the
+ * migration, the insert below and the index's content view. Rows held as
+ * big rows (typed BLOB) are not indexed. */
+#define TEXT_WHERE(e)                                                                   \
+	"(" e "kind = 'message.assistant' OR (" e "kind = 'message.user' AND (" e "flags & 4) = 0)) " \
+	"AND typeof(" e "json) = 'text' AND json_valid(" e "json) "                          \
+	"AND json_type(" e "json, '$.content') = 'text'"
+#define TEXT_OF(e) "json_extract(" e "json, '$.content')"
 
 static const char *const stmt_sql[ST_N] = {
 	[ST_SESSION_GET] = "SELECT id FROM sessions WHERE provider=?1 AND psid=?2",
@@ -37,6 +48,11 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_SESSION_TS] = "UPDATE sessions SET first_ts = CASE WHEN first_ts IS NULL OR ?2 < first_ts "
 			  "THEN ?2 ELSE first_ts END, last_ts = CASE WHEN last_ts IS NULL OR ?2 > last_ts "
 			  "THEN ?2 ELSE last_ts END WHERE id=?1",
+	/* Two statements, not INSERT ... SELECT: a statement that may write
+	 * several rows makes FTS5 flush its pending terms to disk (a
+	 * savepoint) every time, which tripled what indexing cost. */
+	[ST_TEXT_GET] = "SELECT " TEXT_OF("") " FROM events WHERE seq = ?1 AND " TEXT_WHERE(""),
+	[ST_TEXT_ADD] = "INSERT INTO events_fts(rowid, text) VALUES(?1, ?2)",
 };
 
 struct store {
@@ -44,6 +60,7 @@ struct store {
 	sqlite3_stmt *st[ST_N];
 	bool readonly;
 	bool counted; /* counts_since_ms is set */
+	int schema;
 };
 
 /* Schema versions: migrations[v] takes the store from v to v + 1. */
@@ -101,6 +118,25 @@ static const char *const migrations[] = {
 	" name TEXT NOT NULL, arg TEXT, target TEXT,"
 	" outcome TEXT NOT NULL, reason TEXT, at_ms INTEGER NOT NULL);"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER);",
+	/* 2 -> 3: the search index (kato search), of the stored events too.
+	 * External content: the text is read back from events through a
+	 * view, never stored twice. Events are only ever added by
+	 * store_add_event; the trigger keeps the index right if a row is
+	 * deleted. Run again (a store set back to 2) it changes nothing:
+	 * 'rebuild' makes the index anew from the view. The application id
+	 * marks the file as kato's. Automerge 16 (not 4): every commit
+	 * writes a small segment, and merging them less often cuts what
+	 * indexing costs a backfill by about a tenth. */
+	"CREATE VIEW IF NOT EXISTS events_text(seq, text) AS SELECT seq, " TEXT_OF("") " FROM events WHERE "
+	TEXT_WHERE("") ";"
+	"CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(text, content='events_text', content_rowid='seq',"
+	" tokenize='unicode61 remove_diacritics 2');"
+	"INSERT INTO events_fts(events_fts, rank) VALUES('automerge', 16);"
+	"INSERT INTO events_fts(events_fts) VALUES('rebuild');"
+	"CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events WHEN " TEXT_WHERE("old.") " BEGIN"
+	" INSERT INTO events_fts(events_fts, rowid, text) VALUES('delete', old.seq, " TEXT_OF("old.") ");"
+	" END;"
+	"PRAGMA application_id = " STORE_APPLICATION_ID_STR ";",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 
@@ -119,32 +155,107 @@ static int exec(struct store *s, const char *sql)
 	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-static int migrate(struct store *s, char **err)
+/* An error that means the file is not a kato store: every command and
+ * katod say the same. */
+static int not_a_store(char **err, const char *path, const char *why)
+{
+	if (err) {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "not a kato store: %s: %s; move it aside and re-import", path, why);
+		*err = buf_take(&b);
+	}
+	return -1;
+}
+
+/* Why SQLite could not read the file, in words for a user. */
+static const char *sqlite_why(sqlite3 *db)
+{
+	switch (sqlite3_errcode(db)) {
+	case SQLITE_NOTADB: return "not an SQLite database";
+	case SQLITE_CORRUPT: return "damaged or truncated (database disk image is malformed)";
+	default: return sqlite3_errmsg(db);
+	}
+}
+
+static int pragma_int(struct store *s, const char *sql, int *v)
 {
 	sqlite3_stmt *st;
-	int version = 0;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return set_err(err, "cannot read schema version", sqlite3_errmsg(s->db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
+	*v = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Is this file a kato store (or an empty database to become one)?
+ * Sets *version. 0, or -1 with *err. */
+static int check_identity(struct store *s, const char *path, int *version, char **err)
+{
+	int appid, tables, ours;
+	if (pragma_int(s, "PRAGMA application_id", &appid) < 0 || pragma_int(s, "PRAGMA user_version", version) < 0 ||
+	    pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables) < 0 ||
+	    pragma_int(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+			  "('sessions', 'events', 'files', 'counts')", &ours) < 0) {
+		int code = sqlite3_errcode(s->db);
+		if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_CANTOPEN || code == SQLITE_IOERR ||
+		    code == SQLITE_PERM || code == SQLITE_NOMEM)
+			return set_err(err, "cannot read store", sqlite3_errmsg(s->db));
+		return not_a_store(err, path, sqlite_why(s->db));
+	}
+	struct buf why = BUF_INIT;
+	if (appid != 0 && (uint32_t)appid != STORE_APPLICATION_ID)
+		buf_printf(&why, "an SQLite database of another application (application_id 0x%08x)", (unsigned)appid);
+	else if (appid == 0 && *version == 0 && tables > 0)
+		buf_adds(&why, "an SQLite database of another application (it has tables, none of them kato's)");
+	else if (*version > 0 && ours < 4)
+		buf_printf(&why, "an SQLite database of another application (schema version %d without kato's tables)",
+			   *version);
+	if (why.len) {
+		not_a_store(err, path, why.p);
+		buf_free(&why);
+		return -1;
+	}
+	return 0;
+}
+
+static int migrate(struct store *s, const char *path, int version, char **err)
+{
+	s->schema = version;
 	if (version > N_MIGRATIONS) {
 		struct buf b = BUF_INIT;
-		buf_printf(&b, "store schema version %d is newer than this kato understands (%d); "
-			       "upgrade kato", version, N_MIGRATIONS);
+		buf_printf(&b, "store %s has schema version %d, newer than this kato understands (%d); "
+			       "upgrade kato", path, version, N_MIGRATIONS);
 		set_err(err, b.p, NULL);
 		buf_free(&b);
 		return -1;
 	}
 	if (version == N_MIGRATIONS)
 		return 0;
+	if (s->readonly && version == 0) {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "the store %s is empty; start katod or run kato import first", path);
+		set_err(err, b.p, NULL);
+		buf_free(&b);
+		return -1;
+	}
+	if (s->readonly && version >= STORE_SCHEMA_READABLE)
+		return 0; /* readable as it is; katod or kato import upgrades it */
 	if (s->readonly)
 		return set_err(err, "store needs a schema upgrade; run katod or kato import once", NULL);
 	if (exec(s, "BEGIN IMMEDIATE") < 0)
 		return set_err(err, "cannot start migration", sqlite3_errmsg(s->db));
 	for (int v = version; v < N_MIGRATIONS; v++) {
 		if (exec(s, migrations[v]) < 0) {
-			set_err(err, "schema migration failed", sqlite3_errmsg(s->db));
+			const char *m = sqlite3_errmsg(s->db);
+			if (strstr(m, "no such module: fts5"))
+				set_err(err, "schema migration failed: this SQLite library has no FTS5 "
+					     "(full-text search), which kato needs; install an SQLite built with it",
+					NULL);
+			else
+				set_err(err, "schema migration failed", m);
 			exec(s, "ROLLBACK");
 			return -1;
 		}
@@ -156,6 +267,7 @@ static int migrate(struct store *s, char **err)
 		exec(s, "ROLLBACK");
 		return -1;
 	}
+	s->schema = N_MIGRATIONS;
 	return 0;
 }
 
@@ -228,6 +340,13 @@ int store_open(const char *path, bool readonly, struct store **out, char **err)
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
+	/* before anything writes to it: a file of another application is
+	 * left as it is */
+	int version = 0;
+	if (check_identity(s, path, &version, err) < 0) {
+		store_close(s);
+		return -1;
+	}
 	if (!readonly) {
 		chmod(path, 0600); /* best effort: the directory is 0700 already */
 		if (exec(s, "PRAGMA journal_mode=WAL") < 0 || exec(s, "PRAGMA synchronous=NORMAL") < 0 ||
@@ -237,7 +356,7 @@ int store_open(const char *path, bool readonly, struct store **out, char **err)
 			return -1;
 		}
 	}
-	if (migrate(s, err) < 0) {
+	if (migrate(s, path, version, err) < 0) {
 		store_close(s);
 		return -1;
 	}
@@ -270,6 +389,16 @@ void store_close(struct store *s)
 const char *store_errmsg(struct store *s)
 {
 	return sqlite3_errmsg(s->db);
+}
+
+int store_schema(struct store *s)
+{
+	return s->schema;
+}
+
+sqlite3 *store_db(struct store *s)
+{
+	return s->db;
 }
 
 int store_begin(struct store *s)
@@ -434,6 +563,23 @@ static int add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 	*seq = sqlite3_changes(s->db) ? sqlite3_last_insert_rowid(s->db) : 0;
 	if (*seq && fill && write_big(s, *seq, n, fill, ud) < 0)
 		return -1;
+	/* the search index, in the same transaction as the event: what it
+	 * holds is decided by TEXT_WHERE; big rows are never indexed */
+	if (*seq && !fill && (!strcmp(kind, "message.user") || !strcmp(kind, "message.assistant"))) {
+		sqlite3_stmt *get = stmt(s, ST_TEXT_GET);
+		sqlite3_bind_int64(get, 1, *seq);
+		rc = sqlite3_step(get);
+		if (rc == SQLITE_ROW) {
+			st = stmt(s, ST_TEXT_ADD);
+			sqlite3_bind_int64(st, 1, *seq);
+			sqlite3_bind_value(st, 2, sqlite3_column_value(get, 0));
+			rc = sqlite3_step(st);
+			sqlite3_reset(st);
+		}
+		sqlite3_reset(get);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
 	if (*seq && timestamp && *timestamp) {
 		st = stmt(s, ST_SESSION_TS);
 		sqlite3_bind_int64(st, 1, sid);

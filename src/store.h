@@ -13,7 +13,13 @@
 #include "fingerprint.h"
 #include "kato/provider.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
+/* The oldest schema a reader (read-only open) accepts: kato search
+ * needs 3 (the search index), the rest 2. */
+#define STORE_SCHEMA_READABLE 2
+/* PRAGMA application_id of a kato store ("kato"), set from schema 3 on. */
+#define STORE_APPLICATION_ID 0x6b61746f
+#define STORE_APPLICATION_ID_STR "1801548911"
 
 /* kato's own event flag, beside the plugin's KATO_EVENT_*: the event was
  * stored from history (a backfill of a file never seen live, kato import,
@@ -28,6 +34,11 @@ int store_open(const char *path, bool readonly, struct store **out, char **err);
 void store_close(struct store *s);
 /* The last SQLite error message, for logs. */
 const char *store_errmsg(struct store *s);
+/* The schema version of an open store (older than STORE_SCHEMA_VERSION
+ * only when opened read-only). */
+int store_schema(struct store *s);
+/* The SQLite handle, for read-only queries of other modules (search). */
+struct sqlite3 *store_db(struct store *s);
 
 /* Transactions: one batch of events and the cursor that produced them. */
 int store_begin(struct store *s);
