@@ -18,6 +18,7 @@
 #include "export.h"
 #include "ingest.h"
 #include "json.h"
+#include "kato_doctor.h"
 #include "log.h"
 #include "paths.h"
 #include "pjson.h"
@@ -34,6 +35,9 @@ static const char usage_text[] =
 	"       kato --version\n"
 	"\n"
 	"Commands:\n"
+	"  init [--config FILE]            write the commented default config.yaml\n"
+	"  doctor [--json]                 check limits, roots, plugins, store and\n"
+	"                                  provider retention that deletes logs\n"
 	"  import [--provider P] [--allow-empty] FILE...\n"
 	"                                  read session log files into the store\n"
 	"  sessions [--json]               list the sessions in the store\n"
@@ -742,6 +746,8 @@ static const struct command commands[] = {
 	{"export", cmd_export, export_help},
 	{"status", cmd_status, status_help},
 	{"providers", cmd_providers, providers_help},
+	{"init", cmd_init, init_help},
+	{"doctor", cmd_doctor, doctor_help},
 };
 
 static const struct command *find_command(const char *name)

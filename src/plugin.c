@@ -58,6 +58,24 @@ char **plugin_search_path(void)
 		dirs[n++] = xstrdup(PROVIDERDIR);
 	}
 	dirs[n] = NULL;
+	/* the same directory twice (KATO_PROVIDER_PATH naming the build
+	 * tree's plugins, say) is searched once */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *ri = realpath(dirs[i], NULL);
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++) {
+			char *rj = realpath(dirs[j], NULL);
+			dup = !strcmp(ri ? ri : dirs[i], rj ? rj : dirs[j]);
+			free(rj);
+		}
+		free(ri);
+		if (dup)
+			free(dirs[i]);
+		else
+			dirs[k++] = dirs[i];
+	}
+	dirs[k] = NULL;
 	return dirs;
 }
 
