@@ -35,6 +35,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -57,6 +58,8 @@
 #define DAY_MS (24LL * 60 * 60 * 1000)
 /* A file deleted within this long counts as "about to be deleted". */
 #define SOON_MS (7 * DAY_MS)
+/* Retention periods longer than this many days count as "never". */
+#define MAX_DAYS 1000000
 /* Deepest directory level counted (watch.c stops there too). */
 #define MAX_DEPTH 32
 
@@ -624,21 +627,42 @@ static bool stored(struct doctor *d, const struct file_info *f)
 	return all;
 }
 
+/* A small regular file's text (malloc'd, NUL-terminated), or NULL: never
+ * blocks on a FIFO or device, never follows a final symlink into one. */
+static char *read_small_file(const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		close(fd);
+		return NULL;
+	}
+	struct buf b = BUF_INIT;
+	char tmp[8192];
+	ssize_t n;
+	while ((n = read(fd, tmp, sizeof tmp)) > 0 && b.len <= max)
+		buf_add(&b, tmp, (size_t)n);
+	close(fd);
+	if (n < 0 || b.len > max) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_take(&b);
+}
+
 static json_object *read_json(const char *path)
 {
-	size_t n = 0;
-	struct stat st;
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (8 << 20))
+	char *s = read_small_file(path, 8 << 20);
+	if (!s)
 		return NULL;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	char *s = xmalloc((size_t)st.st_size + 1);
-	n = fread(s, 1, (size_t)st.st_size, f);
-	fclose(f);
-	s[n] = '\0';
 	json_object *o = json_tokener_parse(s);
 	free(s);
+	if (o && !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = NULL;
+	}
 	return o;
 }
 
@@ -722,8 +746,15 @@ static void retention_claude(struct doctor *d, struct retention *rt, const struc
 		src = user;
 	double days = 30;
 	bool set = val && (json_object_is_type(val, json_type_int) || json_object_is_type(val, json_type_double));
-	if (set)
+	if (set) {
 		days = json_object_get_double(val);
+		if (!isfinite(days) || days < 0) {
+			days = 30; /* not a period Claude Code would use either */
+			set = false;
+		} else if (days > MAX_DAYS) {
+			days = MAX_DAYS; /* effectively never */
+		}
+	}
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "cleanupPeriodDays %g%s", days, set ? "" : " (the default)");
 	rt->setting = buf_take(&b);
@@ -754,9 +785,12 @@ static void retention_claude(struct doctor *d, struct retention *rt, const struc
 static int64_t gemini_period(const char *s)
 {
 	char *end;
+	errno = 0;
 	long v = strtol(s, &end, 10);
-	if (end == s || v <= 0 || end[1])
+	if (end == s || v <= 0 || !*end || end[1] || errno)
 		return -1;
+	if (v > MAX_DAYS)
+		v = MAX_DAYS; /* effectively never; no overflow below */
 	switch (*end) {
 	case 'h': return v * 3600000LL;
 	case 'd': return v * DAY_MS;
@@ -846,31 +880,34 @@ static void retention_codex(struct doctor *d, struct retention *rt)
 	char *path = paths_join(home, "config.toml");
 	free(home);
 	bool compress = false;
-	FILE *f = fopen(path, "re");
-	if (f) {
-		char line[1024], section[256] = "";
-		while (fgets(line, sizeof line, f)) {
-			char *p = line;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			char *hash = strchr(p, '#');
-			if (hash)
-				*hash = '\0';
-			if (*p == '[') {
-				char *e = strchr(p, ']');
-				snprintf(section, sizeof section, "%.*s", e ? (int)(e - p - 1) : 0, p + 1);
-				continue;
-			}
-			char key[256], val[64];
-			if (sscanf(p, " %255[A-Za-z0-9_.\"] = %63s", key, val) != 2)
-				continue;
-			bool in_features = !strcmp(section, "features") && !strcmp(key, "local_thread_store_compression");
-			bool dotted = !strcmp(key, "features.local_thread_store_compression");
-			if ((in_features || dotted) && !strcmp(val, "true"))
-				compress = true;
+	char *text = read_small_file(path, 8 << 20);
+	char section[256] = "";
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		char *hash = strchr(p, '#');
+		if (hash)
+			*hash = '\0';
+		if (*p == '[') {
+			char *e = strchr(p, ']');
+			snprintf(section, sizeof section, "%.*s", e ? (int)(e - p - 1) : 0, p + 1);
+			continue;
 		}
-		fclose(f);
+		char key[256], val[64];
+		if (sscanf(p, " %255[A-Za-z0-9_.\"] = %63s", key, val) != 2)
+			continue;
+		bool in_features = !strcmp(section, "features") && !strcmp(key, "local_thread_store_compression");
+		bool dotted = !strcmp(key, "features.local_thread_store_compression");
+		if ((in_features || dotted) && !strcmp(val, "true"))
+			compress = true;
 	}
+	free(text);
 	rt->source = path;
 	rt->setting = xstrdup(compress ? "[features] local_thread_store_compression = true"
 				       : "[features] local_thread_store_compression off (the default)");

@@ -109,6 +109,26 @@ check "a damaged store is a problem" exits 1 doctor
 check "... it says DAMAGED and how to recover" says "fix: stop katod, keep a copy of the store"
 cp "$T/good.db" "$DB"
 
+# Hostile provider settings: a FIFO, garbage, absurd values. doctor must
+# neither block nor crash, and falls back to the provider's defaults.
+rm -f "$CLAUDE_CONFIG_DIR/settings.json" "$HOME/.gemini/settings.json" "$CODEX_HOME/config.toml"
+mkfifo "$CLAUDE_CONFIG_DIR/settings.json" "$HOME/.gemini/settings.json" "$CODEX_HOME/config.toml"
+check "FIFOs as settings files do not block doctor" exits 0 timeout 10 "$KATO" doctor
+rm -f "$CLAUDE_CONFIG_DIR/settings.json" "$HOME/.gemini/settings.json" "$CODEX_HOME/config.toml"
+head -c 4096 /dev/urandom >"$CLAUDE_CONFIG_DIR/settings.json"
+printf '[1,2,3]' >"$HOME/.gemini/settings.json"
+head -c 4096 /dev/urandom >"$CODEX_HOME/config.toml"
+check "garbage settings files are the defaults" exits 0 doctor
+for v in 1e308 -5 NaN '"30"' 99999999999999999999; do
+	printf '{"cleanupPeriodDays": %s}' "$v" >"$CLAUDE_CONFIG_DIR/settings.json"
+	check "cleanupPeriodDays $v does not break doctor" exits 0 doctor
+done
+for v in '"99999999999999999999d"' '"7x"' '""' '"0d"' '5' '"-3d"'; do
+	printf '{"general":{"sessionRetention":{"maxAge":%s,"maxCount":-1}}}' "$v" >"$HOME/.gemini/settings.json"
+	check "gemini maxAge $v does not break doctor" exits 0 doctor
+done
+rm -f "$CLAUDE_CONFIG_DIR/settings.json" "$HOME/.gemini/settings.json" "$CODEX_HOME/config.toml"
+
 # ./kato in the build tree finds the plugins built there by itself; a copy
 # of the same binary elsewhere (as if installed) does not look there.
 if [ -z "${KATO_WRAP:-}" ]; then
