@@ -297,7 +297,8 @@ static void walk(struct root_info *r, const char *dir, int depth)
 		names[n++] = xstrdup(e->d_name);
 	}
 	closedir(dh);
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		char *p = paths_join(dir, names[i]);
 		struct stat st;
