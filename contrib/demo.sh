@@ -49,7 +49,12 @@ wait_for() {
 }
 
 echo "== starting katod on a scratch HOME ($T)"
-"$KATOD" --foreground >"$T/katod.log" 2>&1 &
+# setpriv --pdeathsig: katod stops even if this script is killed with -9
+PDEATH=
+if command -v setpriv >/dev/null 2>&1 && setpriv --pdeathsig TERM true 2>/dev/null; then
+	PDEATH="setpriv --pdeathsig TERM"
+fi
+$PDEATH "$KATOD" --foreground >"$T/katod.log" 2>&1 &
 KATOD_PID=$!
 echo "   katod pid $KATOD_PID"
 if ! wait_for 10 grep -q "backfill done" "$T/katod.log"; then

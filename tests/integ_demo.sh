@@ -22,14 +22,24 @@ check "no katod is left running" bash -c "! kill -0 '$pid' 2>/dev/null"
 scratch=$(sed -n 's/^== starting katod on a scratch HOME (\(.*\))$/\1/p' "$OUT")
 check "the scratch HOME is removed" bash -c "[ -n '$scratch' ] && [ ! -e '$scratch' ]"
 
-# Interrupted half way (SIGINT, as by Ctrl-C): still no stray katod or directory.
-env -u KATO_PROVIDER_PATH DEMO_DELAY=0.2 bash "$top_srcdir/contrib/demo.sh" >"$T/int.out" 2>&1 &
-demo=$!
-wait_for "the replay to start" grep -q "replaying" "$T/int.out"
-pid=$(sed -n 's/^   katod pid \([0-9]*\)$/\1/p' "$T/int.out")
-kill -INT "$demo"
-wait "$demo" || true
-scratch=$(sed -n 's/^== starting katod on a scratch HOME (\(.*\))$/\1/p' "$T/int.out")
-check "interrupted: katod is stopped" bash -c "[ -n '$pid' ] && ! kill -0 '$pid' 2>/dev/null"
-check "interrupted: the scratch HOME is removed" bash -c "[ -n '$scratch' ] && [ ! -e '$scratch' ]"
+# Stopped half way (SIGTERM; a background job ignores SIGINT): still no
+# stray katod and no scratch directory.
+interrupt() { # interrupt SIGNAL: run the demo slowly and kill it during the replay
+	env -u KATO_PROVIDER_PATH DEMO_DELAY=0.2 bash "$top_srcdir/contrib/demo.sh" >"$T/int.out" 2>&1 &
+	demo=$!
+	wait_for "the replay to start" grep -q "replaying" "$T/int.out"
+	pid=$(sed -n 's/^   katod pid \([0-9]*\)$/\1/p' "$T/int.out")
+	scratch=$(sed -n 's/^== starting katod on a scratch HOME (\(.*\))$/\1/p' "$T/int.out")
+	kill "-$1" "$demo"
+	wait "$demo" || true
+}
+katod_gone() { [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; }
+interrupt TERM
+check "stopped: katod is stopped" wait_for "katod to stop" katod_gone
+check "stopped: the scratch HOME is removed" bash -c "[ -n '$scratch' ] && [ ! -e '$scratch' ]"
+if command -v setpriv >/dev/null 2>&1; then
+	interrupt KILL
+	check "killed -9: katod stops too (parent-death signal)" wait_for "katod to stop" katod_gone
+	[ -z "$scratch" ] || rm -rf "$scratch"
+fi
 finish
