@@ -938,8 +938,11 @@ static void check_retention(struct doctor *d, const struct root_info *v, size_t 
 	buf_adds(&d->js, ",\"retention\":[");
 	for (size_t i = 0; i < nrt; i++) {
 		struct retention *rt = &rts[i];
-		buf_printf(&d->text, "%s %-6s %s (%s):\n           %s.\n", i ? "          " : "retention ",
-			   rt->provider, rt->setting, rt->source ? rt->source : "not set", rt->what);
+		struct stat sst;
+		bool have = rt->source && stat(rt->source, &sst) == 0;
+		buf_printf(&d->text, "%s %-6s %s (%s%s):\n           %s.\n", i ? "          " : "retention ",
+			   rt->provider, rt->setting, have ? "from " : "no ", rt->source ? rt->source : "file",
+			   rt->what);
 		if (rt->due)
 			buf_printf(&d->text, "           %ld file%s deleted now or within 7 days: %s.\n", rt->due,
 				   rt->due == 1 ? " is" : "s are",

@@ -49,7 +49,7 @@ check "cleanupPeriodDays 0 (no transcripts kept) is a problem" exits 1 doctor
 check "... naming the fix" says "fix: set cleanupPeriodDays to a large number"
 echo '{"cleanupPeriodDays": 365}' >"$CLAUDE_CONFIG_DIR/settings.json"
 check "a long cleanupPeriodDays is read from settings.json" exits 0 doctor
-check "... and shown" says "cleanupPeriodDays 365 ($CLAUDE_CONFIG_DIR/settings.json)"
+check "... and shown" says "cleanupPeriodDays 365 (from $CLAUDE_CONFIG_DIR/settings.json)"
 
 # Gemini CLI: general.sessionRetention (enabled by default, maxAge 30d).
 mkdir -p "$HOME/.gemini/tmp/abc/chats"
