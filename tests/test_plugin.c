@@ -159,6 +159,13 @@ START_TEST(plugins_others_could_replace_are_refused)
 	plugin_set_free(&set);
 	chmod(dir, 0700);
 	ck_assert_ptr_null(plugin_dir_unsafe(dir));
+	/* an empty plugin directory is no error (and no qsort of NULL) */
+	char *empty = tu_tmpdir();
+	char *edirs[] = {empty, NULL};
+	plugin_load_dirs(&set, edirs);
+	ck_assert_uint_eq(set.n + set.nerrors, 0);
+	plugin_set_free(&set);
+	free(empty);
 
 	if (geteuid() == 0) {
 		/* as root (CI): a file or directory of another user */
