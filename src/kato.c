@@ -20,6 +20,7 @@
 #include "json.h"
 #include "kato_ctl.h"
 #include "kato_cmds.h"
+#include "kato_doctor.h"
 #include "log.h"
 #include "paths.h"
 #include "pjson.h"
@@ -36,6 +37,9 @@ static const char usage_text[] =
 	"       kato --version\n"
 	"\n"
 	"Commands:\n"
+	"  init [--config FILE]            write the commented default config.yaml\n"
+	"  doctor [--json]                 check limits, roots, plugins, store and\n"
+	"                                  provider retention that deletes logs\n"
 	"  import [--provider P] [--allow-empty] FILE...\n"
 	"                                  read session log files into the store\n"
 	"  sessions [--provider P] [--since DATE] [--cwd DIR] [-n N] [--json]\n"
@@ -479,6 +483,8 @@ static const struct command commands[] = {
 	{"restart", kato_restart, kato_restart_help},
 	{"logs", kato_logs, kato_logs_help},
 	{"clean", kato_clean, kato_clean_help},
+	{"init", cmd_init, init_help},
+	{"doctor", cmd_doctor, doctor_help},
 };
 
 static const struct command *find_command(const char *name)

@@ -75,6 +75,7 @@ struct root {
 	char *dir;
 	const struct plugin *plugin;
 	bool watched;
+	int missing_logged; /* "does not exist (yet)" logged */
 	/* wall clock: since when this root counts as watched without a gap
 	 * (the end of the previous katod's watch, or this one's start) */
 	int64_t since_ms;
@@ -405,9 +406,12 @@ static size_t watch_roots(struct daemon *d)
 		struct root *r = &d->roots[i];
 		root_since(d, r);
 		if (watch_add_tree(d->watch, r->dir, (int)i, on_watch, d) < 0) {
-			if (!r->watched || errno != ENOENT)
+			if (r->watched || (errno != ENOENT && errno != ENOTDIR))
 				log_info("%s root %s: %s; it is checked again at the next sweep",
 					 r->plugin->desc->name, r->dir, strerror(errno));
+			else if (!r->missing_logged++)
+				log_info("%s root %s does not exist (yet): it is followed as soon as it is "
+					 "created", r->plugin->desc->name, r->dir);
 			r->watched = false;
 			continue;
 		}
@@ -457,6 +461,19 @@ static void on_watch(void *ud, enum watch_what what, const char *path, int root)
 		break;
 	case WATCH_GONE:
 		log_debug("%s: removed (its events stay in the store)", path);
+		break;
+	case WATCH_ROOT: /* a missing root was created: its files follow */
+		if (root >= 0 && (size_t)root < d->nroots && !d->roots[root].watched) {
+			d->roots[root].watched = true;
+			log_info("watching %s root %s (it was just created)", d->roots[root].plugin->desc->name, path);
+		}
+		break;
+	case WATCH_ROOT_GONE:
+		if (root >= 0 && (size_t)root < d->nroots && d->roots[root].watched) {
+			d->roots[root].watched = false;
+			log_info("%s root %s was removed (its events stay in the store); it is followed "
+				 "again as soon as it is created", d->roots[root].plugin->desc->name, path);
+		}
 		break;
 	case WATCH_OVERFLOW:
 		log_warn("inotify queue overflowed: rescanning every root");
@@ -655,7 +672,7 @@ static void add_root(struct daemon *d, const char *dir, const struct plugin *p)
 		}
 	}
 	d->roots = xrealloc(d->roots, (d->nroots + 1) * sizeof *d->roots);
-	d->roots[d->nroots++] = (struct root){xstrdup(use), p, false, 0};
+	d->roots[d->nroots++] = (struct root){xstrdup(use), p, false, 0, 0};
 	free(real);
 	free(x);
 }

@@ -6,10 +6,14 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -36,9 +40,60 @@ char **plugin_search_path(void)
 	if (n + 3 >= cap)
 		dirs = xrealloc(dirs, (cap *= 2) * sizeof *dirs);
 	dirs[n++] = paths_data_file("providers");
-	dirs[n++] = xstrdup(PROVIDERDIR);
+	if (plugin_running_from_build_dir()) {
+		/* ./kato or ./katod in the build tree: the plugins just built,
+		 * not the installed ones (they may be another version) */
+		const char *p = KATO_BUILD_PROVIDER_PATH;
+		while (*p) {
+			const char *e = strchr(p, ':');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+			if (len) {
+				if (n + 2 >= cap)
+					dirs = xrealloc(dirs, (cap *= 2) * sizeof *dirs);
+				dirs[n++] = xstrndup(p, len);
+			}
+			p += len + (e ? 1 : 0);
+		}
+	} else {
+		dirs[n++] = xstrdup(PROVIDERDIR);
+	}
 	dirs[n] = NULL;
+	/* the same directory twice (KATO_PROVIDER_PATH naming the build
+	 * tree's plugins, say) is searched once */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *ri = realpath(dirs[i], NULL);
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++) {
+			char *rj = realpath(dirs[j], NULL);
+			dup = !strcmp(ri ? ri : dirs[i], rj ? rj : dirs[j]);
+			free(rj);
+		}
+		free(ri);
+		if (dup)
+			free(dirs[i]);
+		else
+			dirs[k++] = dirs[i];
+	}
+	dirs[k] = NULL;
 	return dirs;
+}
+
+bool plugin_running_from_build_dir(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash || (strcmp(slash + 1, "kato") && strcmp(slash + 1, "katod")))
+		return false;
+	*slash = '\0';
+	char *build = realpath(KATO_BUILDDIR, NULL);
+	bool same = build && !strcmp(build, exe);
+	free(build);
+	return same;
 }
 
 void plugin_free_path(char **dirs)
@@ -60,6 +115,59 @@ static int fail(char **why, const char *reason, const char *detail)
 	return -1;
 }
 
+/* Whether a group-writable file or directory is still safe: its group is
+ * the user's own private group (named like the user, as Debian and most
+ * distributions create it, and the user's primary group), so no one else
+ * can write through it. */
+static bool private_group(gid_t gid)
+{
+	if (gid != getgid())
+		return false;
+	struct passwd *pw = getpwuid(geteuid());
+	struct group *gr = getgrgid(gid);
+	if (!pw || !gr || strcmp(pw->pw_name, gr->gr_name))
+		return false;
+	/* nobody else listed as a member */
+	for (char **m = gr->gr_mem; m && *m; m++)
+		if (strcmp(*m, pw->pw_name))
+			return false;
+	return true;
+}
+
+/* Why st (the plugin file, or with is_dir its directory) could be changed
+ * by someone other than this user or root, with the fix; NULL if it
+ * cannot. */
+static char *unsafe_reason(const char *path, const struct stat *st, bool is_dir)
+{
+	struct buf b = BUF_INIT;
+	const char *what = is_dir ? "its directory" : "the file";
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		struct passwd *pw = getpwuid(geteuid());
+		buf_printf(&b, "%s %s is owned by uid %u, not by you or root, refusing to load (fix: "
+			   "chown %s %s, or remove it)", what, path, (unsigned)st->st_uid,
+			   pw ? pw->pw_name : "$USER", path);
+	} else if (st->st_mode & S_IWOTH) {
+		buf_printf(&b, "%s %s is world-writable: anyone could replace the plugin, refusing to "
+			   "load (fix: chmod o-w %s)", what, path, path);
+	} else if ((st->st_mode & S_IWGRP) && !private_group(st->st_gid)) {
+		struct group *gr = getgrgid(st->st_gid);
+		buf_printf(&b, "%s %s is writable by group %s: its members could replace the plugin, "
+			   "refusing to load (fix: chmod g-w %s)", what, path,
+			   gr ? gr->gr_name : "?", path);
+	} else {
+		return NULL;
+	}
+	return buf_take(&b);
+}
+
+char *plugin_dir_unsafe(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return NULL; /* nothing is loaded from it */
+	return unsafe_reason(dir, &st, true);
+}
+
 static int name_ok(const char *s)
 {
 	if (!s || !*s || strlen(s) > 32)
@@ -77,8 +185,22 @@ int plugin_load(const char *path, struct plugin *out, char **why)
 		return fail(why, "cannot stat", strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return fail(why, S_ISLNK(st.st_mode) ? "a symlink (providers are loaded only from regular files)" : "not a regular file", NULL);
-	if (st.st_mode & S_IWOTH)
-		return fail(why, "world-writable, refusing to load", NULL);
+	char *unsafe = unsafe_reason(path, &st, false);
+	if (!unsafe) {
+		char *dir = xstrdup(path);
+		char *slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = '\0';
+			unsafe = plugin_dir_unsafe(slash == dir ? "/" : dir);
+		} else {
+			unsafe = plugin_dir_unsafe(".");
+		}
+		free(dir);
+	}
+	if (unsafe) {
+		*why = unsafe;
+		return -1;
+	}
 
 	dlerror();
 	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -151,7 +273,8 @@ static void load_dir(struct plugin_set *set, const char *dir)
 		}
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n) /* qsort's first argument must not be NULL, even for 0 items */
+		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		struct buf path = BUF_INIT;
 		buf_printf(&path, "%s/%s", dir, names[i]);

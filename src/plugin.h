@@ -28,9 +28,21 @@ struct plugin_set {
  * compiled-in PROVIDERDIR. */
 char **plugin_search_path(void);
 void plugin_free_path(char **dirs);
+/* Whether this process is the kato or katod binary of the build tree it
+ * was configured in (/proc/self/exe lies in KATO_BUILDDIR): then the
+ * search path ends with the plugins built there instead of PROVIDERDIR. An
+ * installed binary never looks in the build tree. */
+bool plugin_running_from_build_dir(void);
+/* Why nothing should be loaded from directory dir (malloc'd, with the
+ * fix), or NULL when it is safe: it must be owned by the user or root and
+ * writable by no one else (world-writable, or group-writable by a group
+ * other than the user's own private group, is refused). */
+char *plugin_dir_unsafe(const char *dir);
 
 /* Load one .so. Returns 0 and fills *out, or -1 with a reason in *why
- * (malloc'd). Never dlcloses a plugin that passed its checks. */
+ * (malloc'd). The file must be a regular file (not a symlink) and, like
+ * its directory (plugin_dir_unsafe), owned by the user or root and
+ * writable by no one else. Never dlcloses a plugin that passed its checks. */
 int plugin_load(const char *path, struct plugin *out, char **why);
 
 /* Load every *.so in the search path, sorted by name within each

@@ -15,6 +15,10 @@ enum watch_what {
 			   or found by a scan */
 	WATCH_GONE,     /* a file was deleted or moved out */
 	WATCH_OVERFLOW, /* events were lost: rescan everything (path is NULL) */
+	WATCH_ROOT,     /* a root that was missing exists now (path: the root);
+			   its files follow as WATCH_FILE */
+	WATCH_ROOT_GONE, /* a root was deleted or moved away (path: the root);
+			    it is followed until it exists again */
 };
 
 /* Called for every file event; `tag` is the value given to watch_add_tree
@@ -25,17 +29,25 @@ int watch_open(struct watch **out);
 void watch_close(struct watch *w);
 /* The inotify descriptor, for epoll (non-blocking, close-on-exec). */
 int watch_fd(const struct watch *w);
-/* Watch `dir` and every directory below it, reporting every regular file
- * found through cb (WATCH_FILE). Directories already watched are not
- * added twice. A directory that cannot be watched because the inotify
- * watch limit (fs.inotify.max_user_watches) is reached is scanned all the
- * same and kept on the unwatched list for watch_rescan. Returns 0, or -1
- * with errno (ENOENT: dir is missing; ENOSPC: no watch for dir itself,
- * its files were still reported). */
+/* Watch the root `dir` and every directory below it, reporting every
+ * regular file found through cb (WATCH_FILE). Directories already watched
+ * are not added twice. A directory that cannot be watched because the
+ * inotify watch limit (fs.inotify.max_user_watches) is reached is scanned
+ * all the same and kept on the unwatched list for watch_rescan. Returns 0,
+ * or -1 with errno (ENOENT: dir is missing; ENOSPC: no watch for dir
+ * itself, its files were still reported).
+ * A missing root (ENOENT, or ENOTDIR: a component is not a directory) is
+ * followed: its nearest existing ancestor is watched for the next
+ * component, stepping down as components appear, and when the root exists
+ * watch_read reports WATCH_ROOT, then watches and scans it. A root that is
+ * later deleted or moved away is reported (WATCH_ROOT_GONE) and followed
+ * the same way. */
 int watch_add_tree(struct watch *w, const char *dir, int tag, watch_cb cb, void *ud);
 /* Read and dispatch every queued event; returns 0 or -1. New directories
  * are watched and scanned from here, reported through cb. */
 int watch_read(struct watch *w, watch_cb cb, void *ud);
+/* Number of missing roots being followed. */
+int watch_awaited(const struct watch *w);
 /* Number of directories watched. */
 int watch_count(const struct watch *w);
 /* Number of directories that could not be watched (the watch limit). */

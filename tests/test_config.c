@@ -95,6 +95,74 @@ START_TEST(the_reference_default_config_loads)
 }
 END_TEST
 
+/* kato init's file: written where asked, never over an existing file,
+ * accepted unchanged by the parser with every value its default, and
+ * naming every key the parser knows (ref §6.1). */
+START_TEST(the_default_file_kato_init_writes_is_valid_and_complete)
+{
+	char *dir = tu_tmpdir();
+	char *path = paths_join(dir, "sub/config.yaml");
+	char *err = NULL;
+	unsetenv("KATO_LOGGING_OPERATIONAL_LEVEL");
+	unsetenv("KATO_LOGGING_AUDIT_LEVEL");
+	unsetenv("KATO_CLAUDE_SESSION_ROOTS");
+	unsetenv("KATO_CODEX_SESSION_ROOTS");
+	unsetenv("KATO_GEMINI_SESSION_ROOTS");
+	ck_assert_int_eq(config_write_default(path, &err), 0);
+	size_t n;
+	char *text = tu_read(path, &n);
+	ck_assert_str_eq(text, config_default_text());
+	struct kato_config c, def;
+	ck_assert_msg(config_load(path, &c, &err) == 0, "%s", err);
+	config_defaults(&def);
+	ck_assert_uint_eq(c.n_allowed_write_roots, 0);
+	ck_assert_uint_eq(c.n_provider_roots, 0);
+	ck_assert_int_eq(c.global_auto_generate_snapshots, def.global_auto_generate_snapshots);
+	ck_assert_int_eq(c.clean_session_states_on_shutdown, def.clean_session_states_on_shutdown);
+	ck_assert_int_eq(c.frontmatter.include_frontmatter, def.frontmatter.include_frontmatter);
+	ck_assert_int_eq(c.frontmatter.include_updated, def.frontmatter.include_updated);
+	ck_assert_int_eq(c.frontmatter.add_participant_username, def.frontmatter.add_participant_username);
+	ck_assert_str_eq(c.frontmatter.default_participant_username, def.frontmatter.default_participant_username);
+	ck_assert_int_eq(c.frontmatter.include_conversation_event_kinds, def.frontmatter.include_conversation_event_kinds);
+	ck_assert_int_eq(c.flags.include_commentary, def.flags.include_commentary);
+	ck_assert_int_eq(c.flags.include_thinking, def.flags.include_thinking);
+	ck_assert_int_eq(c.flags.include_tool_calls, def.flags.include_tool_calls);
+	ck_assert_int_eq(c.flags.italicize_user_messages, def.flags.italicize_user_messages);
+	ck_assert_int_eq(c.flags.daemon_export_enabled, def.flags.daemon_export_enabled);
+	ck_assert_int_eq(c.flags.capture_include_system_events, def.flags.capture_include_system_events);
+	ck_assert_int_eq(c.operational_level, def.operational_level);
+	ck_assert_int_eq(c.audit_level, def.audit_level);
+	ck_assert_int_eq(c.daemon_max_memory_mb, def.daemon_max_memory_mb);
+	static const char *const keys[] = {
+		"schemaVersion", "runtimeDir", "katoDir", "statusPath", "controlPath", "allowedWriteRoots",
+		"providerSessionRoots", "globalAutoGenerateSnapshots", "providerAutoGenerateSnapshots",
+		"cleanSessionStatesOnShutdown", "markdownFrontmatter", "includeFrontmatterInMarkdownRecordings",
+		"includeUpdatedInFrontmatter", "addParticipantUsernameToFrontmatter",
+		"defaultParticipantUsername", "includeConversationEventKinds", "featureFlags",
+		"writerIncludeCommentary", "writerIncludeThinking", "writerIncludeToolCalls",
+		"writerItalicizeUserMessages", "daemonExportEnabled", "captureIncludeSystemEvents", "logging",
+		"operationalLevel", "auditLevel", "daemonMaxMemoryMb",
+	};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		struct buf k = BUF_INIT;
+		buf_printf(&k, "%s:", keys[i]);
+		ck_assert_msg(strstr(text, k.p), "the default file lacks %s", keys[i]);
+		buf_free(&k);
+	}
+	/* never over an existing file, whatever it holds */
+	tu_write(path, "mine\n", 5, O_TRUNC);
+	ck_assert_int_eq(config_write_default(path, &err), 1);
+	free(text);
+	text = tu_read(path, &n);
+	ck_assert_str_eq(text, "mine\n");
+	config_free(&c);
+	config_free(&def);
+	free(text);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 START_TEST(values_are_read)
 {
 	struct kato_config c;
@@ -242,6 +310,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, garbage_never_crashes);
 	tcase_add_test(tc, default_path_follows_kato_home_xdg_and_legacy);
 	tcase_add_test(tc, environment_overrides_levels);
+	tcase_add_test(tc, the_default_file_kato_init_writes_is_valid_and_complete);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -125,6 +125,76 @@ START_TEST(junk_symlinks_and_writable_files_are_refused)
 }
 END_TEST
 
+/* A plugin someone else could replace is never loaded: a world-writable
+ * or foreign-group-writable directory, a file owned by another user. */
+START_TEST(plugins_others_could_replace_are_refused)
+{
+	char *dir = tu_tmpdir();
+	char *real = real_so("claude");
+	char *so = paths_join(dir, "claude.so");
+	copy_file(real, so, 0755);
+	struct plugin p;
+	char *why = NULL;
+	ck_assert_msg(plugin_load(so, &p, &why) == 0, "%s", why);
+	free(p.path);
+
+	chmod(dir, 0777);
+	ck_assert_int_eq(plugin_load(so, &p, &why), -1);
+	ck_assert_msg(strstr(why, "world-writable") && strstr(why, dir) && strstr(why, "chmod o-w"), "%s", why);
+	free(why);
+	char *reason = plugin_dir_unsafe(dir);
+	ck_assert_ptr_nonnull(reason);
+	free(reason);
+	/* the sticky bit does not help: anyone may still add a .so */
+	chmod(dir, 01777);
+	ck_assert_int_eq(plugin_load(so, &p, &why), -1);
+	free(why);
+	/* kato providers and katod see it as a load error */
+	char *dirs[] = {dir, NULL};
+	struct plugin_set set = {0};
+	plugin_load_dirs(&set, dirs);
+	ck_assert_uint_eq(set.n, 0);
+	ck_assert_uint_eq(set.nerrors, 1);
+	ck_assert_ptr_nonnull(strstr(set.errors[0], "world-writable"));
+	plugin_set_free(&set);
+	chmod(dir, 0700);
+	ck_assert_ptr_null(plugin_dir_unsafe(dir));
+	/* an empty plugin directory is no error (and no qsort of NULL) */
+	char *empty = tu_tmpdir();
+	char *edirs[] = {empty, NULL};
+	plugin_load_dirs(&set, edirs);
+	ck_assert_uint_eq(set.n + set.nerrors, 0);
+	plugin_set_free(&set);
+	free(empty);
+
+	if (geteuid() == 0) {
+		/* as root (CI): a file or directory of another user */
+		ck_assert_int_eq(chown(so, 65534, 65534), 0);
+		ck_assert_int_eq(plugin_load(so, &p, &why), -1);
+		ck_assert_msg(strstr(why, "owned by uid 65534") && strstr(why, "chown"), "%s", why);
+		free(why);
+		ck_assert_int_eq(chown(so, 0, 0), 0);
+		ck_assert_int_eq(chown(dir, 65534, 0), 0);
+		ck_assert_int_eq(plugin_load(so, &p, &why), -1);
+		ck_assert_msg(strstr(why, "its directory") && strstr(why, "owned by uid 65534"), "%s", why);
+		free(why);
+		/* group-writable by a group that is not the user's own */
+		ck_assert_int_eq(chown(dir, 0, 65534), 0);
+		chmod(dir, 0770);
+		ck_assert_int_eq(plugin_load(so, &p, &why), -1);
+		ck_assert_msg(strstr(why, "writable by group") && strstr(why, "chmod g-w"), "%s", why);
+		free(why);
+		chmod(dir, 0750);
+		ck_assert_msg(plugin_load(so, &p, &why) == 0, "%s", why);
+		free(p.path);
+		chown(dir, 0, 0);
+	}
+	free(so);
+	free(real);
+	free(dir);
+}
+END_TEST
+
 START_TEST(directories_load_in_order_and_skip_duplicates)
 {
 	char *a = tu_tmpdir(), *b = tu_tmpdir();
@@ -204,6 +274,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, wrong_abi_is_refused_with_a_reason);
 	tcase_add_test(tc, a_library_without_the_symbol_is_refused);
 	tcase_add_test(tc, junk_symlinks_and_writable_files_are_refused);
+	tcase_add_test(tc, plugins_others_could_replace_are_refused);
 	tcase_add_test(tc, directories_load_in_order_and_skip_duplicates);
 	tcase_add_test(tc, search_path_honours_the_environment);
 	tcase_add_test(tc, paths_expand_variables_with_fallbacks);

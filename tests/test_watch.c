@@ -177,6 +177,78 @@ START_TEST(missing_root_is_an_error_not_a_crash)
 }
 END_TEST
 
+/* A root that does not exist yet is followed from its nearest existing
+ * ancestor: created (several levels at once), it is watched and scanned at
+ * once; deleted and created again, the same. */
+START_TEST(missing_root_is_followed_when_created)
+{
+	char *base = tu_tmpdir();
+	char *root = paths_join(base, "home/.claude/projects");
+	struct watch *w;
+	ck_assert_int_eq(watch_open(&w), 0);
+	struct seen s = {0};
+	ck_assert_int_eq(watch_add_tree(w, root, 7, record, &s), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(watch_awaited(w), 1);
+	/* the same root again (katod's sweep) is awaited once */
+	watch_add_tree(w, root, 7, record, &s);
+	ck_assert_int_eq(watch_awaited(w), 1);
+	pump(w, &s, 50);
+	ck_assert_int_eq(s.n, 0);
+	/* unrelated directories do not count */
+	mkdirs(base, "home/.other");
+	pump(w, &s, 50);
+	ck_assert_int_eq(s.n, 0);
+
+	mkdirs(base, "home/.claude/projects/-x");
+	char *f = paths_join(root, "-x/s.jsonl");
+	tu_write(f, "{}\n", 3, O_TRUNC);
+	pump(w, &s, 200);
+	ck_assert_int_eq(has(&s, "/home/.claude/projects", WATCH_ROOT), 1);
+	ck_assert_int_ge(has(&s, "/-x/s.jsonl", WATCH_FILE), 1);
+	ck_assert_int_eq(watch_awaited(w), 0);
+	seen_free(&s);
+
+	/* deleted: reported, then followed until it is created again */
+	unlink(f);
+	char *sub = paths_join(root, "-x");
+	ck_assert_int_eq(rmdir(sub), 0);
+	ck_assert_int_eq(rmdir(root), 0);
+	pump(w, &s, 200);
+	ck_assert_int_eq(has(&s, "/home/.claude/projects", WATCH_ROOT_GONE), 1);
+	ck_assert_int_eq(watch_awaited(w), 1);
+	seen_free(&s);
+	mkdirs(base, "home/.claude/projects/-y");
+	char *g = paths_join(root, "-y/t.jsonl");
+	tu_write(g, "{}\n", 3, O_TRUNC);
+	pump(w, &s, 200);
+	ck_assert_int_eq(has(&s, "/home/.claude/projects", WATCH_ROOT), 1);
+	ck_assert_int_ge(has(&s, "/-y/t.jsonl", WATCH_FILE), 1);
+	seen_free(&s);
+
+	/* a component that is a file: followed until it is a directory */
+	char *odd = paths_join(base, "file/sub");
+	char *file = paths_join(base, "file");
+	tu_write(file, "x", 1, O_TRUNC);
+	ck_assert_int_eq(watch_add_tree(w, odd, 7, record, &s), -1);
+	ck_assert_int_eq(watch_awaited(w), 1);
+	unlink(file);
+	mkdirs(base, "file/sub");
+	pump(w, &s, 200);
+	ck_assert_int_eq(has(&s, "/file/sub", WATCH_ROOT), 1);
+	ck_assert_int_eq(watch_awaited(w), 0);
+	seen_free(&s);
+	watch_close(w);
+	free(odd);
+	free(file);
+	free(g);
+	free(sub);
+	free(f);
+	free(root);
+	free(base);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("watch");
@@ -187,6 +259,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, deep_mkdir_then_file_is_not_missed);
 	tcase_add_test(tc, rename_into_place_is_a_change);
 	tcase_add_test(tc, missing_root_is_an_error_not_a_crash);
+	tcase_add_test(tc, missing_root_is_followed_when_created);
 	suite_add_tcase(s, tc);
 	return s;
 }
