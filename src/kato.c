@@ -47,7 +47,7 @@ static const char usage_text[] =
 	"\n"
 	"SESSION is a kato id, a provider session id, or a unique prefix of\n"
 	"either, optionally as PROVIDER:ID. The store is $XDG_STATE_HOME/kato/kato.db\n"
-	"(or $KATO_HOME/kato.db). The daemon is katod(8); see kato(1).\n";
+	"(or $KATO_HOME/kato.db). The daemon is katod(1); see kato(1).\n";
 
 static const char import_help[] =
 	"Usage: kato import [--provider P] [--allow-empty] FILE...\n"
