@@ -84,6 +84,13 @@ printf 'title: too early\nuser: hi\n' >"$T/logs/early.hello"
 check "... early.hello -> early; a counted line is no warning" \
 	[ "$("$KATO" export early --format jsonl | jq -r .sessionId)" = early ] && [ ! -s "$T/err" ]
 
+# ---- many bad lines: three warnings, then one summary, all in hello's words
+for i in 1 2 3 4 5 6; do echo "junk $i"; done >"$T/logs/junk.hello"
+"$KATO" import "$T/logs/junk.hello" >/dev/null 2>"$T/err" || true
+check "many bad lines: 3 per-line warnings" [ "$(grep -c 'could not read (bad-line)' "$T/err")" -eq 3 ]
+check "... and a summary naming hello, not JSON" grep -q 'skipped 6 lines hello could not read in all' "$T/err"
+check "... never JSON" bash -c "! grep -q JSON '$T/err'"
+
 # ---- garbage: NUL bytes, no separator, huge key, empty file
 { printf 'user: a\0b\n'; printf ':\n'; head -c 100000 /dev/zero | tr '\0' k; printf ': v\n'; printf 'x'; } >"$T/logs/garbage.hello"
 "$KATO" import "$T/logs/garbage.hello" >"$T/out" 2>"$T/err" && rc=0 || rc=$?
