@@ -43,6 +43,15 @@ struct file_ctx {
 	bool failed;        /* a store error: abandon the batch */
 	bool warned_reject;
 	int64_t bad_lines, long_lines; /* skipped in this read, for the warnings */
+	/* The type the plugin passed to count() during the parse_line call
+	 * under way ("" if none): the name of a skipped line's problem. */
+	char counted[64];
+	bool named_bad; /* a skipped line was named by the plugin */
+	/* A trial parse of a last line with no newline: counts wait until the
+	 * line is taken (it is parsed again when it grows). */
+	bool hold_counts;
+	char *held[8];
+	size_t nheld;
 	struct pending *pend;
 	size_t npend;
 };
@@ -52,12 +61,24 @@ char *ingest_default_psid(const char *path)
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	char *s = xstrdup(base);
-	static const char *const exts[] = {".zst", ".jsonl", ".json"};
+	/* the compression suffix, then the format's extension: "a.jsonl.zst"
+	 * and "a.hello" are "a"; "a.b.json" is "a.b"; a dot file keeps its
+	 * name. (.jsonl and .json as before, also "a.json.jsonl" -> "a".) */
+	size_t n = strlen(s);
+	if (n > 4 && !strcmp(s + n - 4, ".zst"))
+		s[n -= 4] = '\0';
+	static const char *const exts[] = {".jsonl", ".json"};
+	bool known = false;
 	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
-		size_t n = strlen(s), e = strlen(exts[i]);
-		if (n > e && !strcmp(s + n - e, exts[i]))
-			s[n - e] = '\0';
+		size_t e = strlen(exts[i]);
+		if (n > e && !strcmp(s + n - e, exts[i])) {
+			s[n -= e] = '\0';
+			known = true;
+		}
 	}
+	char *dot = strrchr(s, '.');
+	if (!known && dot && dot > s && dot[1])
+		*dot = '\0';
 	return s;
 }
 
@@ -217,8 +238,28 @@ static void host_session(void *ctx, const struct kato_session_info *si)
 static void host_count(void *ctx, const char *type)
 {
 	struct file_ctx *c = ctx;
-	if (!c->failed && type && store_count(c->in->store, c->p->desc->name, type, 1) < 0)
+	if (!type)
+		return;
+	snprintf(c->counted, sizeof c->counted, "%s", type);
+	if (c->hold_counts) {
+		if (c->nheld < sizeof c->held / sizeof c->held[0])
+			c->held[c->nheld++] = xstrdup(type);
+		return;
+	}
+	if (!c->failed && store_count(c->in->store, c->p->desc->name, type, 1) < 0)
 		c->failed = true;
+}
+
+/* The counts held during a trial parse: stored when `keep`, else dropped. */
+static void release_counts(struct file_ctx *c, bool keep)
+{
+	c->hold_counts = false;
+	for (size_t i = 0; i < c->nheld; i++) {
+		if (keep && !c->failed && store_count(c->in->store, c->p->desc->name, c->held[i], 1) < 0)
+			c->failed = true;
+		free(c->held[i]);
+	}
+	c->nheld = 0;
 }
 
 static void host_log(void *ctx, int level, const char *fmt, ...)
@@ -319,7 +360,10 @@ static void id_from_file(const struct store_file *f, struct source_id *id)
 /* One line for what the per-line warnings left out. */
 static void warn_skipped(const struct file_ctx *c)
 {
-	if (c->bad_lines > INGEST_WARN_LINES)
+	if (c->bad_lines > INGEST_WARN_LINES && c->named_bad)
+		log_warn("%s: skipped %lld lines %s could not read in all (see kato status for the counts)",
+			 c->path, (long long)c->bad_lines, c->p->desc->name);
+	else if (c->bad_lines > INGEST_WARN_LINES)
 		log_warn("%s: skipped %lld lines that are not JSON in all (%s read it as JSON lines)", c->path,
 			 (long long)c->bad_lines, c->p->desc->name);
 	if (c->long_lines > INGEST_WARN_LINES)
@@ -367,7 +411,10 @@ static int ingest_lines(struct file_ctx *c, void *state, int64_t offset,
 				break;
 			/* quiet file: a last record with no newline may be complete */
 			c->raw_cursor = start + (int64_t)len;
-			if (d->parse_line(state, tail, len) == 0) {
+			c->hold_counts = true;
+			int trc = d->parse_line(state, tail, len);
+			release_counts(c, trc == 0);
+			if (trc == 0) {
 				source_consume_tail(r);
 				pos = c->raw_cursor;
 				in->stats.lines++;
@@ -392,8 +439,17 @@ static int ingest_lines(struct file_ctx *c, void *state, int64_t offset,
 			continue;
 		c->raw_cursor = end;
 		in->stats.lines++;
+		c->counted[0] = '\0';
 		int prc = d->parse_line(state, line, len);
-		if (prc == 1) {
+		if (prc == 1 && c->counted[0]) {
+			/* the plugin named the problem (and counted it): a format
+			 * that need not be JSON */
+			in->stats.bad++;
+			c->named_bad = true;
+			if (++c->bad_lines <= INGEST_WARN_LINES)
+				log_warn("%s: skipped a line %s could not read (%s), ending at byte %lld",
+					 c->path, d->name, c->counted, (long long)end);
+		} else if (prc == 1) {
 			in->stats.bad++;
 			store_count(in->store, d->name, "bad-json", 1);
 			if (++c->bad_lines <= INGEST_WARN_LINES)

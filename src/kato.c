@@ -18,9 +18,10 @@
 #include "export.h"
 #include "ingest.h"
 #include "json.h"
-#include "kato_ctl.h"
 #include "kato_cmds.h"
+#include "kato_ctl.h"
 #include "kato_doctor.h"
+#include "kato_providers.h"
 #include "log.h"
 #include "paths.h"
 #include "pjson.h"
@@ -55,7 +56,7 @@ static const char usage_text[] =
 	"\n"
 	"SESSION is a kato id, a provider session id, or a unique prefix of\n"
 	"either, optionally as PROVIDER:ID. The store is $XDG_STATE_HOME/kato/kato.db\n"
-	"(or $KATO_HOME/kato.db). The daemon is katod(8); see kato(1).\n";
+	"(or $KATO_HOME/kato.db). The daemon is katod(1); see kato(1).\n";
 
 static const char import_help[] =
 	"Usage: kato import [--provider P] [--allow-empty] FILE...\n"
@@ -87,16 +88,6 @@ static const char export_help[] =
 	"  -f, --format F   markdown (default) or jsonl (one ConversationEvent per line)\n"
 	"  -o, --output F   write to file F instead of standard output ('-': stdout)\n"
 	"  -h, --help       show this help\n";
-
-static const char providers_help[] =
-	"Usage: kato providers [--json]\n"
-	"\n"
-	"List the provider plugins kato would load, with version, ABI and roots,\n"
-	"and every plugin that failed to load, with the reason.\n"
-	"Search path: $KATO_PROVIDER_PATH, $XDG_DATA_HOME/kato/providers, " PROVIDERDIR ".\n"
-	"\n"
-	"  --json       machine-readable output\n"
-	"  -h, --help   show this help\n";
 
 static int usage_error(const char *help, const char *what, const char *arg)
 {
@@ -258,7 +249,7 @@ static int cmd_import(int argc, char **argv)
 			empty++;
 			if (!allow_empty || !quiet)
 				fprintf(stderr, "kato: %s: no events (read by %s as %s)%s\n", argv[i], p->desc->name,
-					feed == KATO_FEED_DOCUMENT ? "one JSON document" : "JSON lines",
+					feed == KATO_FEED_DOCUMENT ? "one document" : "lines",
 					allow_empty ? "" : "; --allow-empty accepts that");
 			if (!allow_empty || in.stats.errors != errors0)
 				status = EXIT_FAILURE;
@@ -397,68 +388,6 @@ static int cmd_export(int argc, char **argv)
 	store_close(s);
 	config_free(&cfg);
 	return status;
-}
-
-/* ---------------------------------------------------------------- providers */
-
-static int cmd_providers(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	bool json = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'h': fputs(providers_help, stdout); return 0;
-		default: return usage_error(providers_help, "invalid option for providers", NULL);
-		}
-	}
-	int saved = log_get_level();
-	log_set_level(LOG_ERROR + 1); /* errors are listed below, not logged */
-	struct plugin_set set = {0};
-	plugin_load_all(&set);
-	log_set_level(saved);
-	for (size_t i = 0; i < set.n; i++) {
-		const struct kato_provider_desc *d = set.v[i].desc;
-		if (json) {
-			struct buf b = BUF_INIT;
-			buf_adds(&b, "{\"name\":");
-			json_add_str(&b, d->name);
-			buf_adds(&b, ",\"version\":");
-			json_add_str(&b, d->version ? d->version : "");
-			buf_printf(&b, ",\"abi\":\"%u.%u\",\"path\":", d->abi_major, d->abi_minor);
-			json_add_str(&b, set.v[i].path);
-			buf_adds(&b, "}\n");
-			fputs(b.p, stdout);
-			buf_free(&b);
-		} else {
-			printf("%-10s %-10s ABI %u.%u  %s\n", d->name, d->version ? d->version : "?",
-			       d->abi_major, d->abi_minor, set.v[i].path);
-			if (d->description)
-				printf("           %s\n", d->description);
-		}
-	}
-	for (size_t i = 0; i < set.nerrors; i++) {
-		if (json) {
-			struct buf b = BUF_INIT;
-			buf_adds(&b, "{\"error\":");
-			json_add_str(&b, set.errors[i]);
-			buf_adds(&b, "}\n");
-			fputs(b.p, stdout);
-			buf_free(&b);
-		} else {
-			printf("not loaded: %s\n", set.errors[i]);
-		}
-	}
-	if (!json && set.n == 0)
-		printf("no provider plugins found (search path: $KATO_PROVIDER_PATH, "
-		       "$XDG_DATA_HOME/kato/providers, " PROVIDERDIR ")\n");
-	plugin_set_free(&set);
-	return 0;
 }
 
 /* ---------------------------------------------------------------- status */

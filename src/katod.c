@@ -136,7 +136,7 @@ static const char usage_text[] =
 	"  -V, --version      show the version\n"
 	"\n"
 	"Signals: SIGTERM or SIGINT finish the current batch and exit 0; SIGHUP\n"
-	"reloads the configuration. See katod(8).\n";
+	"reloads the configuration. See katod(1).\n";
 
 static int64_t now_ms(void)
 {
@@ -435,7 +435,7 @@ static void note_unwatched(struct daemon *d)
 	if (prev != n) {
 		if (n)
 			log_warn("%d director%s cannot be watched (inotify watch limit reached): re-scanned "
-				 "every %d s instead; raise fs.inotify.max_user_watches (see katod(8))",
+				 "every %d s instead; raise fs.inotify.max_user_watches (see katod(1))",
 				 n, n == 1 ? "y" : "ies", RESCAN_MS / 1000);
 		else if (prev)
 			log_info("every directory is watched again");

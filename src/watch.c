@@ -167,7 +167,7 @@ static int add_tree(struct watch *w, const char *dir, int tag, watch_cb cb, void
 		if (w->limit_logged++ < 3)
 			log_warn("cannot watch %s: the inotify watch limit is reached; its files are read "
 				 "by a periodic re-scan instead. Raise fs.inotify.max_user_watches "
-				 "(see katod(8))", dir);
+				 "(see katod(1))", dir);
 		note_unwatched(w, dir, tag, true);
 	} else {
 		set_slot(w, wd, dir, tag);

@@ -180,7 +180,9 @@ struct kato_host {
 	int (*emit)(void *ctx, const struct kato_event *ev);
 	/* Name or update the session this file belongs to. A file's events
 	 * belong to the session most recently named; before any call, the
-	 * host uses the file name without its extensions. */
+	 * host uses the file name without its extensions: a compression
+	 * suffix (.zst) and then the format's extension ("ab.jsonl.zst" and
+	 * "ab.hello" are "ab", "a.b.json" is "a.b"). */
 	void (*session)(void *ctx, const struct kato_session_info *info);
 	/* Count a record the parser skipped on purpose: `type` names it
 	 * ("progress", "unknown:foo", "bad-json", ...). Shown per provider in
@@ -227,10 +229,14 @@ struct kato_provider_desc {
 
 	/* KATO_FEED_LINES: one line, without its newline. Returns 0 when the
 	 * line was a well-formed record (whether or not it produced events),
-	 * 1 when it is not a complete JSON value (nothing emitted, no state
-	 * changed: the host counts and skips it, or, for a last line with no
-	 * newline yet, waits for more bytes), -1 on an internal error. Must
-	 * cope with any bytes: invalid JSON, invalid UTF-8, huge lines. */
+	 * 1 when it is not a complete record (nothing emitted, no state
+	 * changed: the host skips it, or, for a last line with no newline
+	 * yet, waits for more bytes), -1 on an internal error. A parser
+	 * names the problem by calling count() before it returns 1 ("bad-line"):
+	 * the host's warning then gives that name; without a count the host
+	 * counts "bad-json" and says the line is not JSON. Counts made while
+	 * a last line with no newline is tried are kept only if it parses.
+	 * Must cope with any bytes: invalid UTF-8, NUL bytes, huge lines. */
 	int (*parse_line)(void *state, const char *line, size_t len);
 
 	/* KATO_FEED_DOCUMENT: the whole file as it is now. Returns 0 when the
