@@ -610,7 +610,7 @@ static int on_control(void *ud, const char *cmd, struct json_object *req, struct
 				continue;
 			int e = stat(d->roots[i].dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 			roots[i].state = e == ENOENT ? "missing" : "error";
-			why[i] = xstrdup(e == ENOENT ? "does not exist (yet); checked again at the next sweep"
+			why[i] = xstrdup(e == ENOENT ? "does not exist (yet); followed from its parent: read as soon as it is created"
 					 : e ? strerror(e) : "cannot be watched; checked again at the next sweep");
 			roots[i].reason = why[i];
 		}
