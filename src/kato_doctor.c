@@ -53,6 +53,7 @@
 #include "log.h"
 #include "paths.h"
 #include "plugin.h"
+#include "status.h"
 #include "store.h"
 
 #define DAY_MS (24LL * 60 * 60 * 1000)
@@ -424,28 +425,6 @@ static bool read_long(const char *path, long *v)
 	return ok;
 }
 
-/* The pid of the running katod (its lock is held), or 0. */
-static long katod_pid(void)
-{
-	char *dir = paths_runtime_dir();
-	char *path = paths_join(dir, "katod.lock");
-	free(dir);
-	long pid = 0;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	free(path);
-	if (fd < 0)
-		return 0;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		char b[32] = "";
-		ssize_t n = read(fd, b, sizeof b - 1);
-		pid = n > 0 ? strtol(b, NULL, 10) : -1;
-		if (pid == 0)
-			pid = -1;
-	}
-	close(fd);
-	return pid;
-}
-
 /* inotify instances and watches held by this user's processes (those
  * whose /proc entries we can read), and by katod alone. */
 static void inotify_usage(long katod, long *instances, long *watches, long *katod_watches)
@@ -507,7 +486,7 @@ static void check_inotify(struct doctor *d, const struct root_info *v, size_t n)
 	long needed = 0;
 	for (size_t i = 0; i < n; i++)
 		needed += v[i].present ? v[i].dirs : 1; /* a missing root: one watch on an ancestor */
-	long katod = katod_pid();
+	long katod = status_katod_pid();
 	long instances, watches, katod_watches;
 	inotify_usage(katod, &instances, &watches, &katod_watches);
 	long others = watches - katod_watches;
