@@ -5,9 +5,21 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "text.h"
+
+/* Does any of the 8 bytes in v need a look of its own: a control
+ * character, '"', '\\' or a byte of a multi-byte UTF-8 sequence? */
+static inline bool word_needs_care(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t q = v ^ (ones * '"'), bs = v ^ (ones * '\\');
+	uint64_t m = ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | v;
+	return (m & highs) != 0;
+}
 
 void json_add_strn(struct buf *b, const char *s, size_t n)
 {
@@ -16,6 +28,16 @@ void json_add_strn(struct buf *b, const char *s, size_t n)
 	buf_addc(b, '"');
 	size_t run = 0, i = 0;
 	while (i < n) {
+		/* plain ASCII runs 8 bytes at a time */
+		while (n - i >= 8) {
+			uint64_t v;
+			memcpy(&v, s + i, 8);
+			if (word_needs_care(v))
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		unsigned char c = (unsigned char)s[i];
 		const char *esc = NULL;
 		char u[6];
