@@ -190,7 +190,7 @@ static int host_emit(void *ctx, const struct kato_event *ev)
 	c->in->stats.events_new++;
 	if (c->in->on_event) {
 		c->pend = xrealloc(c->pend, (c->npend + 1) * sizeof *c->pend);
-		c->pend[c->npend++] = (struct pending){c->sid, seq, flags, xstrdup(ev->kind), big ? NULL : buf_take(&json)};
+		c->pend[c->npend++] = (struct pending){c->sid, seq, flags, xstrdup(ev->kind), big || !c->in->event_json ? NULL : buf_take(&json)};
 	}
 	buf_free(&json);
 	return 0;
