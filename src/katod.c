@@ -763,7 +763,9 @@ int main(int argc, char **argv)
 	 * reported first: a long backfill must not trip a start timeout. */
 	notify("READY=1\nSTATUS=reading existing history");
 	setup_roots(&d);
+	store_bulk(d.store, true);
 	size_t watched = watch_roots(&d);
+	store_bulk(d.store, false);
 	/* stopped half way: the files not read yet keep the old "since" */
 	bool scanned = !d.stop;
 	if (scanned)

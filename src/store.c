@@ -269,6 +269,18 @@ const char *store_errmsg(struct store *s)
 	return sqlite3_errmsg(s->db);
 }
 
+int store_bulk(struct store *s, bool on)
+{
+	if (on)
+		return exec(s, "PRAGMA cache_size=" STORE_BULK_CACHE) < 0 ||
+		       exec(s, "PRAGMA wal_autocheckpoint=" STORE_BULK_WAL_PAGES) < 0 ? -1 : 0;
+	int rc = exec(s, "PRAGMA wal_autocheckpoint=1000") < 0 || exec(s, "PRAGMA cache_size=-2000") < 0 ? -1 : 0;
+	if (exec(s, "PRAGMA wal_checkpoint(TRUNCATE)") < 0)
+		rc = -1;
+	sqlite3_db_release_memory(s->db);
+	return rc;
+}
+
 int store_begin(struct store *s)
 {
 	return exec(s, "BEGIN IMMEDIATE");

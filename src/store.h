@@ -30,6 +30,16 @@ void store_close(struct store *s);
 const char *store_errmsg(struct store *s);
 
 /* Transactions: one batch of events and the cursor that produced them. */
+/* Bulk mode for a backfill (on) and back to normal (off): a larger page
+ * cache and a WAL checkpointed every STORE_BULK_WAL_PAGES pages instead of
+ * every 1000, so hot index pages are written to the database once per
+ * checkpoint, not once per 4 MB of WAL. Off checkpoints the WAL, truncates
+ * it and gives the cache's memory back. Durability is unchanged (WAL,
+ * synchronous=NORMAL): every commit is as safe as before. */
+#define STORE_BULK_CACHE "-16384" /* KiB */
+#define STORE_BULK_WAL_PAGES "16384"
+int store_bulk(struct store *s, bool on);
+
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
