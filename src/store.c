@@ -471,6 +471,13 @@ int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 			 n >= STORE_BIG_ROW ? fill_text : NULL, (void *)json, seq);
 }
 
+int store_add_event_n(struct store *s, int64_t sid, const struct fingerprint *fp, const char *kind,
+		      const char *timestamp, uint32_t flags, const char *json, size_t n, int64_t *seq)
+{
+	return add_event(s, sid, fp, kind, timestamp, flags, json, n, n >= STORE_BIG_ROW ? fill_text : NULL,
+			 (void *)json, seq);
+}
+
 int store_add_event_fill(struct store *s, int64_t sid, const struct fingerprint *fp,
 			 const char *kind, const char *timestamp, uint32_t flags, size_t n,
 			 int (*fill)(void *ud, struct buf *b), void *ud, int64_t *seq)
