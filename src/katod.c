@@ -32,6 +32,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "paths.h"
+#include "pipeline.h"
 #include "plugin.h"
 #include "recorder.h"
 #include "store.h"
@@ -87,6 +88,7 @@ struct daemon {
 	struct plugin_set plugins;
 	struct store *store;
 	struct ingest in;
+	struct pipeline *pipe; /* while backfilling at start: files read on a second core */
 	struct recorder *rec;
 	int64_t retry_ms;     /* when to run the recorder again after a failure, 0: never */
 	int64_t heartbeat_ms; /* when the roots' watch times were last stored */
@@ -234,6 +236,7 @@ static void mark_pending(struct daemon *d, const char *path, int root, unsigned 
 
 static void take_signals(struct daemon *d);
 static void note_unwatched(struct daemon *d);
+static void read_done(void *ud, const char *path, int rc, int64_t added, int root, unsigned flags);
 
 /* Read what is new in one file of root `root` (flags: INGEST_*), and
  * schedule the next look: the tail after TAIL_MS, a flush after FLUSH_MS.
@@ -248,6 +251,12 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 	int64_t before = d->in.stats.events_new;
 	d->in.live_after_ms = d->roots[root].since_ms - LIVE_SLACK_MS;
 	d->in.scanning = d->backfilling;
+	if (d->pipe && d->backfilling) {
+		sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
+		pipeline_add(d->pipe, p, path, flags, root);
+		sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+		return;
+	}
 	int rc;
 	for (;;) {
 		sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
@@ -263,12 +272,21 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 		if (d->stop)
 			return;
 	}
+	read_done(d, path, rc, d->in.stats.events_new - before, root, flags);
+}
+
+/* After a file was read (rc: ingest_file's result, added: events stored):
+ * schedule its next look. Also the pipeline's done callback. */
+static void read_done(void *ud, const char *path, int rc, int64_t added, int root, unsigned flags)
+{
+	struct daemon *d = ud;
+	if (rc < 0 && d->stop)
+		return; /* stopped while reading: read again at the next start */
 	if (rc < 0) {
 		log_error("%s: could not store what was read; will retry shortly", path);
 		mark_pending(d, path, root, INGEST_TAIL);
 		return;
 	}
-	int64_t added = d->in.stats.events_new - before;
 	if (added)
 		log_debug("%s: %lld new event(s)", path, (long long)added);
 	if (rc == INGEST_GONE || (flags & INGEST_FLUSH))
@@ -764,7 +782,15 @@ int main(int argc, char **argv)
 	notify("READY=1\nSTATUS=reading existing history");
 	setup_roots(&d);
 	store_bulk(d.store, true);
+	if (!getenv("KATOD_ONE_THREAD")) /* the single-threaded backfill, for tests */
+		d.pipe = pipeline_new(&d.in, read_done, &d);
 	size_t watched = watch_roots(&d);
+	if (d.stop && d.pipe)
+		pipeline_stop(d.pipe);
+	sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
+	pipeline_free(d.pipe);
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	d.pipe = NULL;
 	store_bulk(d.store, false);
 	/* stopped half way: the files not read yet keep the old "since" */
 	bool scanned = !d.stop;
