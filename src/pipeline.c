@@ -129,6 +129,7 @@ struct pipeline *pipeline_new(struct ingest *in, pipeline_done done, void *ud)
 		free(pl);
 		return NULL;
 	}
+	log_debug("backfill: files are parsed on a second thread");
 	return pl;
 }
 
