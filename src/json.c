@@ -21,6 +21,29 @@ static inline bool word_needs_care(uint64_t v)
 	return (m & highs) != 0;
 }
 
+/* The length of the valid UTF-8 sequence at s (n bytes left; s[0] >=
+ * 0x80), or 0: as utf8_decode, inline (no overlong forms, surrogates or
+ * code points past U+10FFFF). */
+static inline size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (c == 0xe0 && s[1] < 0xa0) ||
+		    (c == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80 ||
+		    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
 void json_add_strn(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -43,8 +66,7 @@ void json_add_strn(struct buf *b, const char *s, size_t n)
 		char u[6];
 		size_t skip = 1;
 		if (c >= 0x80) {
-			uint32_t cp;
-			size_t len = utf8_decode(s + i, n - i, &cp);
+			size_t len = utf8_seq((const unsigned char *)s + i, n - i);
 			if (len) {
 				i += len;
 				continue;
