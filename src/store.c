@@ -185,6 +185,13 @@ static int check_own_files(const char *path, char **err)
 
 int store_open(const char *path, bool readonly, struct store **out, char **err)
 {
+	/* No allocation statistics: they cost a global mutex per malloc. Only
+	 * possible before SQLite's first use; later calls change nothing. */
+	static bool configured;
+	if (!configured) {
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		configured = true;
+	}
 	struct store *s = xcalloc(1, sizeof *s);
 	s->readonly = readonly;
 	if (!readonly) {
