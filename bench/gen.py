@@ -167,12 +167,10 @@ def main():
             os.makedirs(os.path.dirname(path), exist_ok=True)
             data = "".join(recs).encode()
             if written + len(data) > share and n > 0:
-                data = data[: max(0, share - written)]
-                data = data[: data.rfind(b"\n") + 1]
-            if data:
-                with open(path, "wb") as f:
-                    f.write(data)
-            written += len(data) or share
+                break  # the size is reached: no truncated last session
+            with open(path, "wb") as f:
+                f.write(data)
+            written += len(data)
             n += 1
     return 0
 

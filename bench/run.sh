@@ -96,7 +96,7 @@ for prov in $PROVIDERS; do
 		rm -rf "$W/imp"
 		mkdir -p "$W/imp"
 		t0=$(now)
-		KATO_HOME="$W/imp" /usr/bin/time -f %M -o "$W/imp.rss" "$KATO" import -q "${files[@]}"
+		KATO_HOME="$W/imp" /usr/bin/time -f %M -o "$W/imp.rss" "$KATO" import -q --allow-empty "${files[@]}"
 		x=$(since "$t0")
 		t[import]+="$x "; r[import]+="$(calc %.4f "$f / $x") "; rss[import]+="$(cat "$W/imp.rss") "
 		ev[import]=$(KATO_HOME="$W/imp" "$KATO" sessions --json | sed -n 's/.*"events":\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s}')
