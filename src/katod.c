@@ -791,7 +791,6 @@ int main(int argc, char **argv)
 	pipeline_free(d.pipe);
 	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 	d.pipe = NULL;
-	store_bulk(d.store, false);
 	/* stopped half way: the files not read yet keep the old "since" */
 	bool scanned = !d.stop;
 	if (scanned)
@@ -799,6 +798,7 @@ int main(int argc, char **argv)
 	if (recorder_resume(d.rec) < 0)
 		log_error("recorder: cannot read its state: %s", store_errmsg(d.store));
 	record(&d);
+	store_bulk(d.store, false);
 	log_summary(&d, "backfill done");
 	log_info("watching %zu of %zu root(s), %d director%s", watched, d.nroots, watch_count(d.watch),
 		 watch_count(d.watch) == 1 ? "y" : "ies");

@@ -745,6 +745,29 @@ int store_each_event(struct store *s, int64_t sid, int64_t after_seq,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+int store_each_event_of_kind(struct store *s, int64_t sid, int64_t after_seq, const char *json_kind,
+			     int (*cb)(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json),
+			     void *ud)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT seq, kind, flags, CASE WHEN kind=?3 THEN json END FROM events "
+			       "WHERE session=?1 AND seq>?2 ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, sid);
+	sqlite3_bind_int64(st, 2, after_seq);
+	sqlite3_bind_text(st, 3, json_kind, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cb(ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+		       (uint32_t)sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3)))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 int store_each_count(struct store *s, int (*cb)(void *ud, const char *provider, const char *type, int64_t n), void *ud)
 {
 	sqlite3_stmt *st;
