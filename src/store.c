@@ -18,7 +18,7 @@
 /* Prepared statements, indexed by enum stmt. */
 enum stmt {
 	ST_SESSION_GET, ST_SESSION_ADD, ST_EVENT_ADD, ST_FILE_GET, ST_FILE_PUT,
-	ST_FILE_DEL, ST_COUNT_ADD, ST_SESSION_TS, ST_N
+	ST_FILE_DEL, ST_COUNT_ADD, ST_SESSION_TS, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_N
 };
 
 static const char *const stmt_sql[ST_N] = {
@@ -34,6 +34,11 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_FILE_DEL] = "DELETE FROM files WHERE path=?1",
 	[ST_COUNT_ADD] = "INSERT INTO counts(provider, type, n) VALUES(?1,?2,?3) "
 			 "ON CONFLICT(provider, type) DO UPDATE SET n = n + excluded.n",
+	/* prepared once: parsing them each time cost a parser allocation
+	 * (and, in glibc, a heap consolidation) per transaction */
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_SESSION_TS] = "UPDATE sessions SET first_ts = CASE WHEN first_ts IS NULL OR ?2 < first_ts "
 			  "THEN ?2 ELSE first_ts END, last_ts = CASE WHEN last_ts IS NULL OR ?2 > last_ts "
 			  "THEN ?2 ELSE last_ts END WHERE id=?1",
@@ -288,19 +293,31 @@ int store_bulk(struct store *s, bool on)
 	return rc;
 }
 
+/* Run one of the prepared transaction statements (exec's SQL if the
+ * store is read-only and has none). */
+static int step_tx(struct store *s, enum stmt i, const char *sql)
+{
+	sqlite3_stmt *st = s->st[i];
+	if (!st)
+		return exec(s, sql);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int store_begin(struct store *s)
 {
-	return exec(s, "BEGIN IMMEDIATE");
+	return step_tx(s, ST_BEGIN, "BEGIN IMMEDIATE");
 }
 
 int store_commit(struct store *s)
 {
-	return exec(s, "COMMIT");
+	return step_tx(s, ST_COMMIT, "COMMIT");
 }
 
 void store_rollback(struct store *s)
 {
-	exec(s, "ROLLBACK");
+	step_tx(s, ST_ROLLBACK, "ROLLBACK");
 }
 
 /* Take a prepared statement, reset and unbound. */
