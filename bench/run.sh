@@ -15,9 +15,10 @@
 #   BENCH_HUGE_MIB=M     the one huge line (default 256; 0: skip)
 #
 # Needs python3 (bench/gen.py writes the corpus), taskset, GNU time.
-# Backfill rows: "daemon, 1 core" is katod with KATOD_ONE_THREAD=1 pinned
-# to one CPU; "daemon, 2 cores" is katod as shipped (a parsing worker and
-# the store's thread); "import" is `kato import` of the same files.
+# Backfill rows: the floor, "kato import" of the same files and "daemon,
+# 1 core" (katod with KATOD_ONE_THREAD=1) run pinned to CPU 0; "daemon, 2
+# cores" is katod as shipped (a parsing worker and the store's thread),
+# unpinned.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$PWD}
@@ -97,7 +98,7 @@ for prov in $PROVIDERS; do
 		rm -rf "$W/imp"
 		mkdir -p "$W/imp"
 		t0=$(now)
-		KATO_HOME="$W/imp" /usr/bin/time -f %M -o "$W/imp.rss" "$KATO" import -q --allow-empty "${files[@]}"
+		KATO_HOME="$W/imp" /usr/bin/time -f %M -o "$W/imp.rss" taskset -c 0 "$KATO" import -q --allow-empty "${files[@]}"
 		x=$(since "$t0")
 		t[import]+="$x "; r[import]+="$(calc %.4f "$f / $x") "; rss[import]+="$(cat "$W/imp.rss") "
 		ev[import]=$(KATO_HOME="$W/imp" "$KATO" sessions --json | sed -n 's/.*"events":\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s}')
