@@ -287,7 +287,9 @@ int store_bulk(struct store *s, bool on)
 		return exec(s, "PRAGMA cache_size=" STORE_BULK_CACHE) < 0 ||
 		       exec(s, "PRAGMA wal_autocheckpoint=" STORE_BULK_WAL_PAGES) < 0 ? -1 : 0;
 	int rc = exec(s, "PRAGMA wal_autocheckpoint=1000") < 0 || exec(s, "PRAGMA cache_size=-2000") < 0 ? -1 : 0;
-	if (exec(s, "PRAGMA wal_checkpoint(TRUNCATE)") < 0)
+	/* passive: a kato command reading the store never makes katod wait;
+	 * the WAL file shrinks back to 4 MiB when it is next reset */
+	if (exec(s, "PRAGMA journal_size_limit=4194304") < 0 || exec(s, "PRAGMA wal_checkpoint(PASSIVE)") < 0)
 		rc = -1;
 	sqlite3_db_release_memory(s->db);
 	return rc;

@@ -33,8 +33,9 @@ const char *store_errmsg(struct store *s);
 /* Bulk mode for a backfill (on) and back to normal (off): a larger page
  * cache and a WAL checkpointed every STORE_BULK_WAL_PAGES pages instead of
  * every 1000, so hot index pages are written to the database once per
- * checkpoint, not once per 4 MB of WAL. Off checkpoints the WAL, truncates
- * it and gives the cache's memory back. Durability is unchanged (WAL,
+ * checkpoint, not once per 4 MB of WAL. Off checkpoints the WAL (without
+ * waiting for readers; the file shrinks to 4 MiB when next reset) and
+ * gives the cache's memory back. Durability is unchanged (WAL,
  * synchronous=NORMAL): every commit is as safe as before. */
 #define STORE_BULK_CACHE "-16384" /* KiB */
 #define STORE_BULK_WAL_PAGES "16384"
