@@ -48,6 +48,12 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_N];
 	bool readonly;
+	/* In a transaction, the first and last timestamps of the events
+	 * added to session ts_sid since the last flush: its row is updated
+	 * once per run of its events (at the next session or the commit),
+	 * not once per event. */
+	int64_t ts_sid;
+	struct buf ts_first, ts_last;
 };
 
 /* Schema versions: migrations[v] takes the store from v to v + 1. */
@@ -273,6 +279,8 @@ void store_close(struct store *s)
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	buf_free(&s->ts_first);
+	buf_free(&s->ts_last);
 	free(s);
 }
 
@@ -307,6 +315,57 @@ static int step_tx(struct store *s, enum stmt i, const char *sql)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static sqlite3_stmt *stmt(struct store *s, enum stmt i);
+static void bind_text(sqlite3_stmt *st, int i, const char *v);
+
+static int session_ts(struct store *s, int64_t sid, const char *ts)
+{
+	sqlite3_stmt *st = stmt(s, ST_SESSION_TS);
+	sqlite3_bind_int64(st, 1, sid);
+	bind_text(st, 2, ts);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Write the pending first and last timestamps (see struct store). */
+static int flush_ts(struct store *s)
+{
+	int64_t sid = s->ts_sid;
+	if (!sid)
+		return 0;
+	s->ts_sid = 0;
+	if (session_ts(s, sid, s->ts_first.p) < 0)
+		return -1;
+	return strcmp(s->ts_first.p, s->ts_last.p) ? session_ts(s, sid, s->ts_last.p) : 0;
+}
+
+/* An event of session sid at ts was added: note its time. */
+static int note_ts(struct store *s, int64_t sid, const char *ts)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return session_ts(s, sid, ts); /* no transaction: at once */
+	if (s->ts_sid != sid) {
+		if (flush_ts(s) < 0)
+			return -1;
+		s->ts_sid = sid;
+		buf_reset(&s->ts_first);
+		buf_adds(&s->ts_first, ts);
+		buf_reset(&s->ts_last);
+		buf_adds(&s->ts_last, ts);
+		return 0;
+	}
+	if (strcmp(ts, s->ts_first.p) < 0) {
+		buf_reset(&s->ts_first);
+		buf_adds(&s->ts_first, ts);
+	}
+	if (strcmp(ts, s->ts_last.p) > 0) {
+		buf_reset(&s->ts_last);
+		buf_adds(&s->ts_last, ts);
+	}
+	return 0;
+}
+
 int store_begin(struct store *s)
 {
 	return step_tx(s, ST_BEGIN, "BEGIN IMMEDIATE");
@@ -314,11 +373,14 @@ int store_begin(struct store *s)
 
 int store_commit(struct store *s)
 {
+	if (flush_ts(s) < 0)
+		return -1;
 	return step_tx(s, ST_COMMIT, "COMMIT");
 }
 
 void store_rollback(struct store *s)
 {
+	s->ts_sid = 0;
 	step_tx(s, ST_ROLLBACK, "ROLLBACK");
 }
 
@@ -469,15 +531,8 @@ static int add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 	*seq = sqlite3_changes(s->db) ? sqlite3_last_insert_rowid(s->db) : 0;
 	if (*seq && fill && write_big(s, *seq, n, fill, ud) < 0)
 		return -1;
-	if (*seq && timestamp && *timestamp) {
-		st = stmt(s, ST_SESSION_TS);
-		sqlite3_bind_int64(st, 1, sid);
-		bind_text(st, 2, timestamp);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return -1;
-	}
+	if (*seq && timestamp && *timestamp && note_ts(s, sid, timestamp) < 0)
+		return -1;
 	return 0;
 }
 
