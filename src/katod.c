@@ -618,6 +618,10 @@ static int take_lock(void)
 		free(path);
 		return -1;
 	}
+	/* a katod that was just stopped may still be finishing its threads:
+	 * give it up to a second before calling it running */
+	for (int i = 0; i < 10 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++)
+		usleep(100 * 1000);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
 			log_error("another katod is already running for this user (lock %s held)", path);
