@@ -5,9 +5,44 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "text.h"
+
+/* Does any of the 8 bytes in v need a look of its own: a control
+ * character, '"', '\\' or a byte of a multi-byte UTF-8 sequence? */
+static inline bool word_needs_care(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t q = v ^ (ones * '"'), bs = v ^ (ones * '\\');
+	uint64_t m = ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | v;
+	return (m & highs) != 0;
+}
+
+/* The length of the valid UTF-8 sequence at s (n bytes left; s[0] >=
+ * 0x80), or 0: as utf8_decode, inline (no overlong forms, surrogates or
+ * code points past U+10FFFF). */
+static inline size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (c == 0xe0 && s[1] < 0xa0) ||
+		    (c == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80 ||
+		    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
 
 void json_add_strn(struct buf *b, const char *s, size_t n)
 {
@@ -16,13 +51,22 @@ void json_add_strn(struct buf *b, const char *s, size_t n)
 	buf_addc(b, '"');
 	size_t run = 0, i = 0;
 	while (i < n) {
+		/* plain ASCII runs 8 bytes at a time */
+		while (n - i >= 8) {
+			uint64_t v;
+			memcpy(&v, s + i, 8);
+			if (word_needs_care(v))
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		unsigned char c = (unsigned char)s[i];
 		const char *esc = NULL;
 		char u[6];
 		size_t skip = 1;
 		if (c >= 0x80) {
-			uint32_t cp;
-			size_t len = utf8_decode(s + i, n - i, &cp);
+			size_t len = utf8_seq((const unsigned char *)s + i, n - i);
 			if (len) {
 				i += len;
 				continue;

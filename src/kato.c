@@ -221,6 +221,7 @@ static int cmd_import(int argc, char **argv)
 	struct ingest in = {.store = store, .history = true, .live_after_ms = INT64_MAX}; /* never runs commands */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	store_bulk(store, true);
 	int status = 0;
 	long long empty = 0, unknown = 0;
 	for (int i = optind; i < argc; i++) {
@@ -257,6 +258,7 @@ static int cmd_import(int argc, char **argv)
 		buf_free(&tried);
 		free(abs);
 	}
+	store_bulk(store, false);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (!quiet) {

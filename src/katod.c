@@ -34,6 +34,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "paths.h"
+#include "pipeline.h"
 #include "plugin.h"
 #include "recorder.h"
 #include "status.h"
@@ -94,6 +95,7 @@ struct daemon {
 	struct plugin_set plugins;
 	struct store *store;
 	struct ingest in;
+	struct pipeline *pipe; /* while backfilling at start: files read on a second core */
 	struct recorder *rec;
 	int64_t retry_ms;     /* when to run the recorder again after a failure, 0: never */
 	int64_t heartbeat_ms; /* when the roots' watch times were last stored */
@@ -248,6 +250,7 @@ static void mark_pending(struct daemon *d, const char *path, int root, unsigned 
 
 static void take_signals(struct daemon *d);
 static void note_unwatched(struct daemon *d);
+static void read_done(void *ud, const char *path, int rc, int64_t added, int root, unsigned flags);
 
 /* Format drift seen live: a file that grew by `bytes` and gave `events`
  * (new or already stored). Bytes without any event are added up per file;
@@ -296,6 +299,12 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 	int64_t bytes_before = d->in.stats.bytes, seen_before = before + d->in.stats.events_dup;
 	d->in.live_after_ms = d->roots[root].since_ms - LIVE_SLACK_MS;
 	d->in.scanning = d->backfilling;
+	if (d->pipe && d->backfilling) {
+		sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
+		pipeline_add(d->pipe, p, path, flags, root);
+		sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+		return;
+	}
 	int rc;
 	for (;;) {
 		sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
@@ -311,14 +320,24 @@ static void read_file(struct daemon *d, const char *path, int root, unsigned fla
 		if (d->stop)
 			return;
 	}
+	if (rc >= 0) /* (the pipeline's backfill is before anything can drift live) */
+		note_silent(d, path, d->in.stats.bytes - bytes_before,
+			    d->in.stats.events_new + d->in.stats.events_dup - seen_before, flags & INGEST_FLUSH);
+	read_done(d, path, rc, d->in.stats.events_new - before, root, flags);
+}
+
+/* After a file was read (rc: ingest_file's result, added: events stored):
+ * schedule its next look. Also the pipeline's done callback. */
+static void read_done(void *ud, const char *path, int rc, int64_t added, int root, unsigned flags)
+{
+	struct daemon *d = ud;
+	if (rc < 0 && d->stop)
+		return; /* stopped while reading: read again at the next start */
 	if (rc < 0) {
 		log_error("%s: could not store what was read; will retry shortly", path);
 		mark_pending(d, path, root, INGEST_TAIL);
 		return;
 	}
-	int64_t added = d->in.stats.events_new - before;
-	note_silent(d, path, d->in.stats.bytes - bytes_before,
-		    d->in.stats.events_new + d->in.stats.events_dup - seen_before, flags & INGEST_FLUSH);
 	if (added)
 		log_debug("%s: %lld new event(s)", path, (long long)added);
 	if (rc == INGEST_GONE || (flags & INGEST_FLUSH))
@@ -740,6 +759,10 @@ static int take_lock(void)
 		free(path);
 		return -1;
 	}
+	/* a katod that was just stopped may still be finishing its threads:
+	 * give it up to a second before calling it running */
+	for (int i = 0; i < 10 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++)
+		usleep(100 * 1000);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
 			log_error("another katod is already running for this user (lock %s held)", path);
@@ -916,7 +939,16 @@ int main(int argc, char **argv)
 	 * reported first: a long backfill must not trip a start timeout. */
 	notify("READY=1\nSTATUS=reading existing history");
 	setup_roots(&d);
+	store_bulk(d.store, true);
+	if (!getenv("KATOD_ONE_THREAD")) /* the single-threaded backfill, for tests */
+		d.pipe = pipeline_new(&d.in, read_done, &d);
 	size_t watched = watch_roots(&d);
+	if (d.stop && d.pipe)
+		pipeline_stop(d.pipe);
+	sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
+	pipeline_free(d.pipe);
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	d.pipe = NULL;
 	/* stopped half way: the files not read yet keep the old "since" */
 	bool scanned = !d.stop;
 	if (scanned)
@@ -924,6 +956,7 @@ int main(int argc, char **argv)
 	if (recorder_resume(d.rec) < 0)
 		log_error("recorder: cannot read its state: %s", store_errmsg(d.store));
 	record(&d);
+	store_bulk(d.store, false);
 	log_summary(&d, "backfill done");
 	log_info("watching %zu of %zu root(s), %d director%s", watched, d.nroots, watch_count(d.watch),
 		 watch_count(d.watch) == 1 ? "y" : "ies");

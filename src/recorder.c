@@ -196,6 +196,9 @@ void recorder_close(struct recorder *r)
 
 void recorder_note(struct recorder *r, int64_t sid)
 {
+	/* events come in runs of one session: the last one first */
+	if (r->nnoted && r->noted[r->nnoted - 1] == sid)
+		return;
 	for (size_t i = 0; i < r->nnoted; i++)
 		if (r->noted[i] == sid)
 			return;
@@ -1515,7 +1518,7 @@ static int run_session(struct recorder *r, int64_t sid)
 
 	int64_t cmd_after = s.st.command_line > 0 ? s.st.command_seq - 1 : s.st.command_seq;
 	struct scan sc = {.out = &el, .after = cmd_after, .last = cmd_after};
-	if (store_each_event(r->store, sid, cmd_after, scan_one, &sc) < 0)
+	if (store_each_event_of_kind(r->store, sid, cmd_after, "message.user", scan_one, &sc) < 0)
 		goto out;
 	for (size_t i = 0; i < el.n; i++) {
 		struct ev *e = &el.v[i];

@@ -18,7 +18,8 @@
 /* Prepared statements, indexed by enum stmt. */
 enum stmt {
 	ST_SESSION_GET, ST_SESSION_ADD, ST_EVENT_ADD, ST_FILE_GET, ST_FILE_PUT,
-	ST_FILE_DEL, ST_COUNT_ADD, ST_SESSION_TS, ST_TEXT_GET, ST_TEXT_ADD, ST_N
+	ST_FILE_DEL, ST_COUNT_ADD, ST_SESSION_TS, ST_TEXT_GET, ST_TEXT_ADD, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_N
 };
 
 /* Which events the search index holds, and their text: what the user
@@ -45,6 +46,11 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_FILE_DEL] = "DELETE FROM files WHERE path=?1",
 	[ST_COUNT_ADD] = "INSERT INTO counts(provider, type, n) VALUES(?1,?2,?3) "
 			 "ON CONFLICT(provider, type) DO UPDATE SET n = n + excluded.n",
+	/* prepared once: parsing them each time cost a parser allocation
+	 * (and, in glibc, a heap consolidation) per transaction */
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_SESSION_TS] = "UPDATE sessions SET first_ts = CASE WHEN first_ts IS NULL OR ?2 < first_ts "
 			  "THEN ?2 ELSE first_ts END, last_ts = CASE WHEN last_ts IS NULL OR ?2 > last_ts "
 			  "THEN ?2 ELSE last_ts END WHERE id=?1",
@@ -61,6 +67,12 @@ struct store {
 	bool readonly;
 	bool counted; /* counts_since_ms is set */
 	int schema;
+	/* In a transaction, the first and last timestamps of the events
+	 * added to session ts_sid since the last flush: its row is updated
+	 * once per run of its events (at the next session or the commit),
+	 * not once per event. */
+	int64_t ts_sid;
+	struct buf ts_first, ts_last;
 };
 
 /* Schema versions: migrations[v] takes the store from v to v + 1. */
@@ -298,6 +310,13 @@ static int check_own_files(const char *path, char **err)
 
 int store_open(const char *path, bool readonly, struct store **out, char **err)
 {
+	/* No allocation statistics: they cost a global mutex per malloc. Only
+	 * possible before SQLite's first use; later calls change nothing. */
+	static bool configured;
+	if (!configured) {
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		configured = true;
+	}
 	struct store *s = xcalloc(1, sizeof *s);
 	s->readonly = readonly;
 	if (!readonly) {
@@ -383,6 +402,8 @@ void store_close(struct store *s)
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	buf_free(&s->ts_first);
+	buf_free(&s->ts_last);
 	free(s);
 }
 
@@ -401,19 +422,99 @@ sqlite3 *store_db(struct store *s)
 	return s->db;
 }
 
+int store_bulk(struct store *s, bool on)
+{
+	if (on)
+		return exec(s, "PRAGMA cache_size=" STORE_BULK_CACHE) < 0 ||
+		       exec(s, "PRAGMA wal_autocheckpoint=" STORE_BULK_WAL_PAGES) < 0 ? -1 : 0;
+	int rc = exec(s, "PRAGMA wal_autocheckpoint=1000") < 0 || exec(s, "PRAGMA cache_size=-2000") < 0 ? -1 : 0;
+	/* passive: a kato command reading the store never makes katod wait;
+	 * the WAL file shrinks back to 4 MiB when it is next reset */
+	if (exec(s, "PRAGMA journal_size_limit=4194304") < 0 || exec(s, "PRAGMA wal_checkpoint(PASSIVE)") < 0)
+		rc = -1;
+	sqlite3_db_release_memory(s->db);
+	return rc;
+}
+
+/* Run one of the prepared transaction statements (exec's SQL if the
+ * store is read-only and has none). */
+static int step_tx(struct store *s, enum stmt i, const char *sql)
+{
+	sqlite3_stmt *st = s->st[i];
+	if (!st)
+		return exec(s, sql);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static sqlite3_stmt *stmt(struct store *s, enum stmt i);
+static void bind_text(sqlite3_stmt *st, int i, const char *v);
+
+static int session_ts(struct store *s, int64_t sid, const char *ts)
+{
+	sqlite3_stmt *st = stmt(s, ST_SESSION_TS);
+	sqlite3_bind_int64(st, 1, sid);
+	bind_text(st, 2, ts);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Write the pending first and last timestamps (see struct store). */
+static int flush_ts(struct store *s)
+{
+	int64_t sid = s->ts_sid;
+	if (!sid)
+		return 0;
+	s->ts_sid = 0;
+	if (session_ts(s, sid, s->ts_first.p) < 0)
+		return -1;
+	return strcmp(s->ts_first.p, s->ts_last.p) ? session_ts(s, sid, s->ts_last.p) : 0;
+}
+
+/* An event of session sid at ts was added: note its time. */
+static int note_ts(struct store *s, int64_t sid, const char *ts)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return session_ts(s, sid, ts); /* no transaction: at once */
+	if (s->ts_sid != sid) {
+		if (flush_ts(s) < 0)
+			return -1;
+		s->ts_sid = sid;
+		buf_reset(&s->ts_first);
+		buf_adds(&s->ts_first, ts);
+		buf_reset(&s->ts_last);
+		buf_adds(&s->ts_last, ts);
+		return 0;
+	}
+	if (strcmp(ts, s->ts_first.p) < 0) {
+		buf_reset(&s->ts_first);
+		buf_adds(&s->ts_first, ts);
+	}
+	if (strcmp(ts, s->ts_last.p) > 0) {
+		buf_reset(&s->ts_last);
+		buf_adds(&s->ts_last, ts);
+	}
+	return 0;
+}
+
 int store_begin(struct store *s)
 {
-	return exec(s, "BEGIN IMMEDIATE");
+	return step_tx(s, ST_BEGIN, "BEGIN IMMEDIATE");
 }
 
 int store_commit(struct store *s)
 {
-	return exec(s, "COMMIT");
+	if (flush_ts(s) < 0)
+		return -1;
+	return step_tx(s, ST_COMMIT, "COMMIT");
 }
 
 void store_rollback(struct store *s)
 {
-	exec(s, "ROLLBACK");
+	s->ts_sid = 0;
+	step_tx(s, ST_ROLLBACK, "ROLLBACK");
 }
 
 /* Take a prepared statement, reset and unbound. */
@@ -580,15 +681,8 @@ static int add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 		if (rc != SQLITE_DONE)
 			return -1;
 	}
-	if (*seq && timestamp && *timestamp) {
-		st = stmt(s, ST_SESSION_TS);
-		sqlite3_bind_int64(st, 1, sid);
-		bind_text(st, 2, timestamp);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return -1;
-	}
+	if (*seq && timestamp && *timestamp && note_ts(s, sid, timestamp) < 0)
+		return -1;
 	return 0;
 }
 
@@ -606,6 +700,13 @@ int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 	size_t n = strlen(json);
 	return add_event(s, sid, fp, kind, timestamp, flags, json, n,
 			 n >= STORE_BIG_ROW ? fill_text : NULL, (void *)json, seq);
+}
+
+int store_add_event_n(struct store *s, int64_t sid, const struct fingerprint *fp, const char *kind,
+		      const char *timestamp, uint32_t flags, const char *json, size_t n, int64_t *seq)
+{
+	return add_event(s, sid, fp, kind, timestamp, flags, json, n, n >= STORE_BIG_ROW ? fill_text : NULL,
+			 (void *)json, seq);
 }
 
 int store_add_event_fill(struct store *s, int64_t sid, const struct fingerprint *fp,
@@ -863,6 +964,29 @@ int store_each_event(struct store *s, int64_t sid, int64_t after_seq,
 		return -1;
 	sqlite3_bind_int64(st, 1, sid);
 	sqlite3_bind_int64(st, 2, after_seq);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cb(ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+		       (uint32_t)sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3)))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_each_event_of_kind(struct store *s, int64_t sid, int64_t after_seq, const char *json_kind,
+			     int (*cb)(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json),
+			     void *ud)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT seq, kind, flags, CASE WHEN kind=?3 THEN json END FROM events "
+			       "WHERE session=?1 AND seq>?2 ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, sid);
+	sqlite3_bind_int64(st, 2, after_seq);
+	sqlite3_bind_text(st, 3, json_kind, -1, SQLITE_STATIC);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cb(ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),

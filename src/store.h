@@ -41,6 +41,17 @@ int store_schema(struct store *s);
 struct sqlite3 *store_db(struct store *s);
 
 /* Transactions: one batch of events and the cursor that produced them. */
+/* Bulk mode for a backfill (on) and back to normal (off): a larger page
+ * cache and a WAL checkpointed every STORE_BULK_WAL_PAGES pages instead of
+ * every 1000, so hot index pages are written to the database once per
+ * checkpoint, not once per 4 MB of WAL. Off checkpoints the WAL (without
+ * waiting for readers; the file shrinks to 4 MiB when next reset) and
+ * gives the cache's memory back. Durability is unchanged (WAL,
+ * synchronous=NORMAL): every commit is as safe as before. */
+#define STORE_BULK_CACHE "-16384" /* KiB */
+#define STORE_BULK_WAL_PAGES "16384"
+int store_bulk(struct store *s, bool on);
+
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
@@ -60,6 +71,9 @@ int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
  * whole: fill(ud, b) writes it into b, a buffer that passes it on to the
  * row in slices (called only when the event is new). -1 when fill fails
  * or writes other than n bytes. */
+/* store_add_event for a JSON text of known length n (json[n] is '\0'). */
+int store_add_event_n(struct store *s, int64_t sid, const struct fingerprint *fp, const char *kind,
+		      const char *timestamp, uint32_t flags, const char *json, size_t n, int64_t *seq);
 int store_add_event_fill(struct store *s, int64_t sid, const struct fingerprint *fp,
 			 const char *kind, const char *timestamp, uint32_t flags, size_t n,
 			 int (*fill)(void *ud, struct buf *b), void *ud, int64_t *seq);
@@ -116,6 +130,12 @@ int store_each_event(struct store *s, int64_t sid, int64_t after_seq,
 		     int (*cb)(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json),
 		     void *ud);
 /* Counters, optionally for one provider. */
+/* store_each_event, with the JSON read only for events of kind json_kind
+ * (NULL for the others): a scan for commands does not read back every
+ * tool output of a long history. */
+int store_each_event_of_kind(struct store *s, int64_t sid, int64_t after_seq, const char *json_kind,
+			     int (*cb)(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json),
+			     void *ud);
 int store_each_count(struct store *s, int (*cb)(void *ud, const char *provider, const char *type, int64_t n), void *ud);
 /* Totals for status output. */
 int store_totals(struct store *s, int64_t *sessions, int64_t *events, int64_t *files);

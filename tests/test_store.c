@@ -59,6 +59,66 @@ START_TEST(events_are_stored_once)
 }
 END_TEST
 
+struct span {
+	char first[32], last[32];
+};
+
+static int get_span(void *ud, const struct store_session_row *r)
+{
+	struct span *sp = ud;
+	snprintf(sp->first, sizeof sp->first, "%s", r->first_ts ? r->first_ts : "-");
+	snprintf(sp->last, sizeof sp->last, "%s", r->last_ts ? r->last_ts : "-");
+	return 0;
+}
+
+static struct span span_of(struct store *s, int64_t sid)
+{
+	struct span sp;
+	ck_assert_int_eq(store_get_session(s, sid, get_span, &sp), 0);
+	return sp;
+}
+
+/* A session's first and last event times are kept per run of its events
+ * and written at the commit: interleaved sessions, events out of order, a
+ * rollback (its times are dropped) and an event outside a transaction. */
+START_TEST(session_times_follow_the_events_through_commits_and_rollbacks)
+{
+	char *path;
+	struct store *s = open_tmp(&path);
+	int64_t a, b, seq;
+	store_session(s, "claude", "a", &a);
+	store_session(s, "claude", "b", &b);
+	struct fingerprint f1 = fp_of("1"), f2 = fp_of("2"), f3 = fp_of("3"), f4 = fp_of("4"), f5 = fp_of("5"),
+			   f6 = fp_of("6"), f7 = fp_of("7");
+	ck_assert_int_eq(store_begin(s), 0);
+	store_add_event(s, a, &f1, "message.user", "2026-01-01T00:00:05.000Z", 0, "{}", &seq);
+	store_add_event(s, a, &f2, "message.user", "2026-01-01T00:00:01.000Z", 0, "{}", &seq);
+	store_add_event(s, b, &f3, "message.user", "2026-02-01T00:00:00.000Z", 0, "{}", &seq);
+	store_add_event(s, a, &f4, "message.user", "2026-01-01T00:00:09.000Z", 0, "{}", &seq);
+	store_add_event(s, a, &f4, "message.user", "2027-01-01T00:00:00.000Z", 0, "{}", &seq); /* a duplicate: no time */
+	ck_assert_int_eq(store_commit(s), 0);
+	struct span sa = span_of(s, a), sb = span_of(s, b);
+	ck_assert_str_eq(sa.first, "2026-01-01T00:00:01.000Z");
+	ck_assert_str_eq(sa.last, "2026-01-01T00:00:09.000Z");
+	ck_assert_str_eq(sb.first, "2026-02-01T00:00:00.000Z");
+	ck_assert_str_eq(sb.last, "2026-02-01T00:00:00.000Z");
+	ck_assert_int_eq(store_begin(s), 0);
+	store_add_event(s, a, &f5, "message.user", "2025-01-01T00:00:00.000Z", 0, "{}", &seq);
+	store_rollback(s);
+	ck_assert_int_eq(store_begin(s), 0);
+	store_add_event(s, b, &f6, "message.user", "2026-03-01T00:00:00.000Z", 0, "{}", &seq);
+	ck_assert_int_eq(store_commit(s), 0);
+	store_add_event(s, a, &f7, "message.user", "2026-01-01T00:00:00.000Z", 0, "{}", &seq); /* autocommit */
+	sa = span_of(s, a);
+	sb = span_of(s, b);
+	ck_assert_str_eq(sa.first, "2026-01-01T00:00:00.000Z");
+	ck_assert_str_eq(sa.last, "2026-01-01T00:00:09.000Z");
+	ck_assert_str_eq(sb.last, "2026-03-01T00:00:00.000Z");
+	store_close(s);
+	free(path);
+}
+END_TEST
+
 START_TEST(rollback_loses_the_batch_and_its_cursor_together)
 {
 	char *path;
@@ -246,6 +306,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, events_are_stored_once);
 	tcase_add_test(tc, big_rows_written_in_slices);
 	tcase_add_test(tc, rollback_loses_the_batch_and_its_cursor_together);
+	tcase_add_test(tc, session_times_follow_the_events_through_commits_and_rollbacks);
 	tcase_add_test(tc, file_rows_round_trip);
 	tcase_add_test(tc, sessions_resolve_by_id_and_prefix);
 	tcase_add_test(tc, readers_see_a_running_writer);

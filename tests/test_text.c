@@ -4,6 +4,74 @@
 #include "testutil.h"
 #include "text.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+
+/* json_add_strn as it was, byte by byte over utf8_decode: the word-at-
+ * a-time and inline UTF-8 paths must write the same bytes. */
+static void quote_slowly(struct buf *b, const char *s, size_t n)
+{
+	buf_addc(b, '"');
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		size_t l = c >= 0x80 ? utf8_decode(s + i, n - i, &cp) : 0;
+		if (l) {
+			buf_add(b, s + i, l);
+			i += l;
+			continue;
+		}
+		if (c >= 0x80)
+			buf_adds(b, "\xef\xbf\xbd");
+		else if (c == '"')
+			buf_adds(b, "\\\"");
+		else if (c == '\\')
+			buf_adds(b, "\\\\");
+		else if (c == '\n')
+			buf_adds(b, "\\n");
+		else if (c == '\t')
+			buf_adds(b, "\\t");
+		else if (c == '\r')
+			buf_adds(b, "\\r");
+		else if (c == '\b')
+			buf_adds(b, "\\b");
+		else if (c == '\f')
+			buf_adds(b, "\\f");
+		else if (c < 0x20)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_addc(b, (char)c);
+		i++;
+	}
+	buf_addc(b, '"');
+}
+
+START_TEST(json_quoting_matches_the_byte_by_byte_rule)
+{
+	srand(7);
+	char s[80];
+	for (int it = 0; it < 200000; it++) {
+		size_t n = (size_t)(rand() % 80);
+		for (size_t i = 0; i < n; i++) {
+			int r = rand() % 100;
+			/* mostly plain text, then runs of UTF-8 lead and continuation bytes, controls, quotes */
+			s[i] = (char)(r < 70 ? 0x20 + rand() % 0x5f : r < 80 ? 0x80 + rand() % 0x40
+					   : r < 90 ? 0xc0 + rand() % 0x40 : r < 95 ? "\"\\\n\x01"[rand() % 4] : rand() % 256);
+		}
+		struct buf a = BUF_INIT, b = BUF_INIT;
+		json_add_strn(&a, s, n);
+		quote_slowly(&b, s, n);
+		ck_assert_uint_eq(a.len, b.len);
+		ck_assert(memcmp(a.p, b.p, a.len) == 0);
+		buf_free(&a);
+		buf_free(&b);
+	}
+}
+END_TEST
+
 START_TEST(decode_rejects_bad_sequences)
 {
 	uint32_t cp;
@@ -64,6 +132,7 @@ static Suite *make_suite(void)
 	Suite *s = suite_create("text");
 	TCase *tc = tcase_create("utf8");
 	tcase_add_test(tc, decode_rejects_bad_sequences);
+	tcase_add_test(tc, json_quoting_matches_the_byte_by_byte_rule);
 	tcase_add_test(tc, sanitize_replaces_each_bad_byte);
 	tcase_add_test(tc, js_trim_uses_the_javascript_set);
 	tcase_add_test(tc, utf16_length_counts_pairs);
