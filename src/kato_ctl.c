@@ -703,15 +703,30 @@ static void print_status(struct json_object *st)
 		printf("format drift (records skipped or of unknown types) since %s:\n",
 		       gs(st, "drift.since") ? gs(st, "drift.since") : "?");
 		for (size_t i = 0; i < np; i++) {
+			/* what may be drift is named (unknown types, lines that could
+			 * not be read); the types a provider skips by design are
+			 * only counted here (kato status --json lists them) */
 			struct json_object *p = json_object_array_get_idx(prov, i);
-			printf("  %s: %lld skipped, %lld of unknown types (", gs(p, "provider"), gi(p, "skipped"),
-			       gi(p, "unknown"));
-			bool first = true;
+			struct buf unknown = BUF_INIT, bad = BUF_INIT;
+			long long nbad = 0, nknown = 0;
 			json_object_object_foreach(get(p, "counts"), k, v) {
-				printf("%s%s %lld", first ? "" : ", ", k, (long long)json_object_get_int64(v));
-				first = false;
+				long long n = (long long)json_object_get_int64(v);
+				bool is_unknown = !strncmp(k, "unknown:", 8), is_bad = !strncmp(k, "bad", 3);
+				if (is_unknown || is_bad) {
+					struct buf *b = is_unknown ? &unknown : &bad;
+					buf_printf(b, "%s%s %lld", b->len ? ", " : "", k, n);
+					nbad += is_bad ? n : 0;
+				} else {
+					nknown += n;
+				}
 			}
-			printf(")\n");
+			printf("  %s: %lld skipped: %lld of unknown types%s%s%s, %lld unreadable%s%s%s, "
+			       "%lld of types kato does not keep\n",
+			       gs(p, "provider"), gi(p, "skipped"), gi(p, "unknown"), unknown.len ? " (" : "",
+			       buf_str(&unknown), unknown.len ? ")" : "", nbad, bad.len ? " (" : "", buf_str(&bad),
+			       bad.len ? ")" : "", nknown);
+			buf_free(&unknown);
+			buf_free(&bad);
 		}
 		if (ns)
 			printf("  files that grew without yielding any event:\n");

@@ -19,6 +19,10 @@ today=$(date -u +%Y-%m-%d)
 sed -e "s/2026-01-13/$today/g" -e "s/$OLD/$NEW/g" -e 's/msg_01/msg_02/g' "$C/entire-tiny-summary.jsonl" >"$P/$NEW.jsonl"
 [ -z "$(tail -c1 "$P/$NEW.jsonl")" ] || echo >>"$P/$NEW.jsonl"
 printf '%s\n' '{"type":"hologram","uuid":"h1","sessionId":"'$NEW'"}' 'this is not json' >>"$P/$NEW.jsonl"
+# a Gemini chat: a whole JSON document, read again at its flush unchanged
+G="$HOME/.gemini/tmp/0123abcd/chats"
+mkdir -p "$G"
+sed "s/\"2025-10-21/\"$today/g" "$top_srcdir/tests/corpus/gemini/yoavf-pomodoro.json" >"$G/session-2026-01-13T10-00-pomodoro.json"
 SOCK="$KATO_HOME/run/katod.sock"
 LOG="$KATO_HOME/katod.log"
 json() { "$KATO" status --json; }
@@ -42,7 +46,7 @@ check "a second kato start says katod already runs ($out)" \
 out=$("$KATOD" --foreground 2>&1) && rc=0 || rc=$?
 check "a second katod exits 1 and says why ($out)" \
 	bash -c "[ $rc -eq 1 ] && grep -q 'another katod is already running' <<<'$out'"
-wait_for "backfill" bash -c "json | grep -q '\"sessions\":2'" || true
+wait_for "backfill" bash -c "json | grep -q '\"sessions\":3'" || true
 
 # ---- status while running
 check "status --json answers from katod" bash -c "json | grep -q '\"answering\":true,\"pid\":$KATOD_PID'"
@@ -53,7 +57,7 @@ check "status --json shows the missing codex root and why" bash -c \
 check "drift (running): the unknown record type is counted" bash -c "json | grep -q '\"unknown:hologram\":1'"
 check "drift (running): the broken line is counted" bash -c "json | grep -q '\"bad-json\":1'"
 check "drift has a start date" bash -c "json | grep -q '\"drift\":{\"since\":\"20[0-9-]*T'"
-check "status text shows drift per provider" bash -c "\"$KATO\" status | grep -q 'claude: [0-9]* skipped, 1 of unknown types (.*unknown:hologram 1'"
+check "status text shows drift per provider" bash -c "\"$KATO\" status | grep -q 'claude: [0-9]* skipped: 1 of unknown types (unknown:hologram 1), [1-9][0-9]* unreadable (bad-json [1-9][0-9]*), [0-9]* of types kato does not keep'"
 check "watches are shown against the inotify limit" bash -c \
 	"\"$KATO\" status | grep -q 'watches: [1-9][0-9]* director.* fs.inotify.max_user_watches = [0-9]'"
 
@@ -62,6 +66,7 @@ for i in 1 2 3; do printf '{"type":"progress","uuid":"p%s","sessionId":"%s"}\n' 
 check "a file that grew without events is listed with its bytes" wait_for "silent file" bash -c \
 	"json | grep -q '\"silentFiles\":\\[{\"path\":\"$P/$NEW.jsonl\",\"bytes\":[1-9]'"
 check "... also in the text" bash -c "\"$KATO\" status | grep -A1 'grew without yielding any event' | grep -q '$NEW.jsonl'"
+check "a document read again at its flush, unchanged, is not listed" bash -c "! json | grep -q 'silentFiles.*pomodoro'"
 
 # ---- a katod that does not answer (stopped by SIGSTOP)
 kill -STOP "$KATOD_PID"
