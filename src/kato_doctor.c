@@ -931,7 +931,7 @@ static void check_retention(struct doctor *d, const struct root_info *v, size_t 
 			buf_printf(&d->text, "           first unstored: %s (%s)\n", rt->next_path,
 				   rt->next_ms <= d->now_ms ? "the next time it starts" : when);
 			problem(d, "retention",
-				"start katod now (systemctl --user start katod, or katod) so it stores them first; "
+				"start katod now (kato start) so it stores them first; "
 				"or raise the provider's retention setting",
 				"%s will delete %ld session file%s kato has not stored yet (%s; first: %s)",
 				rt->provider, rt->due_unstored, rt->due_unstored == 1 ? "" : "s", rt->setting,
