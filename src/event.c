@@ -90,12 +90,20 @@ static void text_field(struct buf *b, const char *k, const char *v, size_t n)
 	json_add_strn(b, v, n);
 }
 
-/* A field holding JSON text from the plugin, re-serialised canonically.
- * -1 when the text is not JSON of type t. */
+/* A field holding JSON text from the plugin, written canonically: as it
+ * is when it already is in json_add_value's form (as json-c's compact
+ * output nearly always is), else parsed and re-serialised. -1 when the
+ * text is not JSON of type t. */
 static int json_field(struct buf *b, const char *k, const char *text, enum json_type t)
 {
 	if (!text)
 		return 0;
+	ssize_t n = json_canonical_len(text, t == json_type_array ? '[' : '{');
+	if (n >= 0) {
+		key(b, k);
+		buf_add(b, text, (size_t)n);
+		return 0;
+	}
 	struct json_object *v = pj_parse(text, strlen(text));
 	if (!v || !json_object_is_type(v, t)) {
 		json_object_put(v);

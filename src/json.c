@@ -160,3 +160,163 @@ void json_add_value(struct buf *b, struct json_object *v)
 	}
 	}
 }
+
+/* The length of the string literal at s (s[0] == '"') when json_add_strn
+ * would write its decoded text back as the same bytes, else 0. */
+static size_t canonical_string(const unsigned char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 1;
+	for (;;) {
+		unsigned c = s[i];
+		if (c == '"')
+			return i + 1;
+		if (c < 0x20) /* a raw control character, or the text's end */
+			return 0;
+		if (c == '\\') {
+			c = s[i + 1];
+			if (c == '"' || c == '\\' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
+				i += 2;
+				continue;
+			}
+			/* \u00XX only for the controls json_add_strn writes so
+			 * (not \u0000: json-c cuts a key at a NUL) */
+			if (c != 'u' || s[i + 2] != '0' || s[i + 3] != '0' || (s[i + 4] != '0' && s[i + 4] != '1') ||
+			    !s[i + 5] || !strchr(hex, s[i + 5]))
+				return 0;
+			unsigned v = (unsigned)(s[i + 4] - '0') * 16 + (unsigned)(strchr(hex, s[i + 5]) - hex);
+			if (v == 0 || v == '\b' || v == '\f' || v == '\n' || v == '\r' || v == '\t')
+				return 0;
+			i += 6;
+			continue;
+		}
+		if (c >= 0x80) {
+			/* the sequence ends at the text's NUL at the latest */
+			size_t len = utf8_seq(s + i, 4);
+			if (!len)
+				return 0;
+			i += len;
+			continue;
+		}
+		i++;
+	}
+}
+
+/* The length of the number at s when json-c parses it and json_add_value
+ * writes it back as the same bytes, else 0: an integer of at most 18
+ * digits (no "-0"), or a number with a fraction or exponent (json-c keeps
+ * the text of those). */
+static size_t canonical_number(const unsigned char *s)
+{
+	size_t i = 0;
+	if (s[i] == '-')
+		i++;
+	size_t d = i;
+	if (s[i] == '0')
+		i++;
+	else if (s[i] >= '1' && s[i] <= '9')
+		while (s[i] >= '0' && s[i] <= '9')
+			i++;
+	else
+		return 0;
+	size_t digits = i - d;
+	bool real = false;
+	if (s[i] == '.') {
+		real = true;
+		if (!(s[++i] >= '0' && s[i] <= '9'))
+			return 0;
+		while (s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (s[i] == 'e' || s[i] == 'E') {
+		real = true;
+		i++;
+		if (s[i] == '+' || s[i] == '-')
+			i++;
+		if (!(s[i] >= '0' && s[i] <= '9'))
+			return 0;
+		while (s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (!real && (digits > 18 || (s[0] == '-' && s[1] == '0')))
+		return 0;
+	return i;
+}
+
+#define CANON_DEPTH 64
+#define CANON_KEYS 256
+
+ssize_t json_canonical_len(const char *text, char open)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	char stack[CANON_DEPTH];    /* '{' or '[' per open container */
+	size_t key_base[CANON_DEPTH]; /* first key of each open object in keys[] */
+	size_t key_at[CANON_KEYS], key_len[CANON_KEYS], nkeys = 0;
+	int depth = 0;
+	size_t i = 0;
+	if (s[0] != open)
+		return -1;
+	/* at the top of the loop, a value is due at s[i] */
+	for (;;) {
+		size_t n;
+		unsigned c = s[i];
+		if (c == '{' || c == '[') {
+			if (depth == CANON_DEPTH)
+				return -1;
+			stack[depth] = (char)c;
+			key_base[depth] = nkeys;
+			depth++;
+			i++;
+			if (s[i] == (c == '{' ? '}' : ']')) {
+				i++;
+				depth--;
+				goto after_value;
+			}
+			if (c == '[')
+				continue;
+			goto key;
+		} else if (c == '"') {
+			if (!(n = canonical_string(s + i)))
+				return -1;
+			i += n;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			if (!(n = canonical_number(s + i)))
+				return -1;
+			i += n;
+		} else if (!strncmp((const char *)s + i, "true", 4)) {
+			i += 4;
+		} else if (!strncmp((const char *)s + i, "false", 5)) {
+			i += 5;
+		} else if (!strncmp((const char *)s + i, "null", 4)) {
+			i += 4;
+		} else {
+			return -1;
+		}
+	after_value:
+		if (!depth)
+			return s[i] ? -1 : (ssize_t)i;
+		if (s[i] == ',') {
+			i++;
+			if (stack[depth - 1] == '[')
+				continue;
+			goto key;
+		}
+		if (s[i] != (stack[depth - 1] == '{' ? '}' : ']'))
+			return -1;
+		i++;
+		if (stack[--depth] == '{')
+			nkeys = key_base[depth];
+		goto after_value;
+	key:
+		/* a member's key, which must not repeat one of its object's
+		 * (json-c keeps one of them) */
+		if (s[i] != '"' || !(n = canonical_string(s + i)) || s[i + n] != ':' || nkeys == CANON_KEYS)
+			return -1;
+		for (size_t k = key_base[depth - 1]; k < nkeys; k++)
+			if (key_len[k] == n && !memcmp(s + key_at[k], s + i, n))
+				return -1;
+		key_at[nkeys] = i;
+		key_len[nkeys++] = n;
+		i += n + 1;
+	}
+}
