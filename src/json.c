@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "text.h"
 
@@ -44,34 +47,81 @@ static inline size_t utf8_seq(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/* The first byte at or after i in s[0..n) that needs a look of its own,
+ * or where fewer than 8 bytes are left: 16 bytes at a time with SSE2 (one
+ * signed compare finds controls and non-ASCII bytes), then 8 at a time. */
+static inline size_t skip_plain(const char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(0x20), q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+		i += 16;
+	}
+#endif
+	while (n - i >= 8) {
+		uint64_t v;
+		memcpy(&v, s + i, 8);
+		if (word_needs_care(v))
+			break;
+		i += 8;
+	}
+	return i;
+}
+
+/* buf_add and buf_addc without the call when the bytes fit (buffers with
+ * a sink always take the call). */
+static inline void add(struct buf *b, const char *p, size_t n)
+{
+	if (!b->sink && b->cap - b->len > n) {
+		memcpy(b->p + b->len, p, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+	} else {
+		buf_add(b, p, n);
+	}
+}
+
+static inline void addc(struct buf *b, char c)
+{
+	if (!b->sink && b->cap - b->len > 1) {
+		b->p[b->len++] = c;
+		b->p[b->len] = '\0';
+	} else {
+		buf_addc(b, c);
+	}
+}
+
 void json_add_strn(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	buf_reserve(b, n + 2);
-	buf_addc(b, '"');
+	addc(b, '"');
 	size_t run = 0, i = 0;
 	while (i < n) {
-		/* plain ASCII runs 8 bytes at a time */
-		while (n - i >= 8) {
-			uint64_t v;
-			memcpy(&v, s + i, 8);
-			if (word_needs_care(v))
-				break;
-			i += 8;
-		}
+		i = skip_plain(s, i, n);
 		if (i >= n)
 			break;
 		unsigned char c = (unsigned char)s[i];
-		const char *esc = NULL;
+		const char *esc;
+		size_t esc_len = 2;
 		char u[6];
-		size_t skip = 1;
 		if (c >= 0x80) {
 			size_t len = utf8_seq((const unsigned char *)s + i, n - i);
 			if (len) {
-				i += len;
+				/* the rest of a run of non-ASCII text */
+				do
+					i += len;
+				while (i < n && (unsigned char)s[i] >= 0x80 &&
+				       (len = utf8_seq((const unsigned char *)s + i, n - i)));
 				continue;
 			}
 			esc = "\xef\xbf\xbd";
+			esc_len = 3;
 		} else if (c == '"') {
 			esc = "\\\"";
 		} else if (c == '\\') {
@@ -87,22 +137,21 @@ void json_add_strn(struct buf *b, const char *s, size_t n)
 				memcpy(u, "\\u00", 4);
 				u[4] = hex[c >> 4];
 				u[5] = hex[c & 15];
+				esc = u;
+				esc_len = 6;
 				break;
 			}
 		} else {
 			i++;
 			continue;
 		}
-		buf_add(b, s + run, i - run);
-		if (esc)
-			buf_adds(b, esc);
-		else
-			buf_add(b, u, 6);
-		i += skip;
+		add(b, s + run, i - run);
+		add(b, esc, esc_len);
+		i++;
 		run = i;
 	}
-	buf_add(b, s + run, n - run);
-	buf_addc(b, '"');
+	add(b, s + run, n - run);
+	addc(b, '"');
 }
 
 void json_add_str(struct buf *b, const char *s)
