@@ -370,6 +370,38 @@ static void random_json(struct buf *b, unsigned *seed, int depth)
 #undef PICK
 }
 
+START_TEST(odd_provider_json_is_written_as_before)
+{
+	/* texts not in canonical form still go through json-c: invalid UTF-8
+	 * becomes U+FFFD, spacing and escapes are normalised, a repeated key
+	 * is kept once, a NUL stays escaped */
+	static const char *const odd[][2] = {
+		{"{\"a\":\"\xff\"}", "{\"a\":\"\xef\xbf\xbd\"}"},
+		{"{ \"a\" : [1, 2] }", "{\"a\":[1,2]}"},
+		{"{\"a\":\"\\u00e9\\/\"}", "{\"a\":\"\xc3\xa9/\"}"},
+		{"{\"a\":\"\\u0000\"}", "{\"a\":\"\\u0000\"}"},
+		{"{\"a\":1,\"a\":2}", NULL},
+	};
+	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+		struct kato_event ev = base("tool.call");
+		ev.tool_call_id = "t";
+		ev.input_json = odd[i][0];
+		char *want = odd[i][1] ? strdup(odd[i][1]) : reserialised(odd[i][0]);
+		ck_assert_ptr_nonnull(want);
+		if (!odd[i][1])
+			ck_assert_int_eq((int)strlen(want), 7); /* one "a" */
+		struct buf b = BUF_INIT;
+		ck_assert_int_eq(event_to_json(&ev, "p", "s", -1, &b), 0);
+		const char *in = strstr(buf_str(&b), "\"input\":");
+		ck_assert_ptr_nonnull(in);
+		ck_assert(!strncmp(in + 8, want, strlen(want)));
+		ck_assert_str_eq(in + 8 + strlen(want), "}");
+		free(want);
+		buf_free(&b);
+	}
+}
+END_TEST
+
 START_TEST(canonical_copy_is_what_reserialising_writes)
 {
 	/* every text taken as it is must be exactly what parsing and writing
@@ -413,6 +445,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, json_through_a_sink_is_the_same);
 	tcase_add_test(tc, canonical_provider_json_is_recognised);
 	tcase_add_test(tc, canonical_copy_is_what_reserialising_writes);
+	tcase_add_test(tc, odd_provider_json_is_written_as_before);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fingerprint");
 	tcase_add_test(tc, fingerprint_ignores_time_but_not_content);
