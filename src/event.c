@@ -66,46 +66,69 @@ int event_check(const struct kato_event *ev, const char **why)
 	return 0;
 }
 
-static void key(struct buf *b, const char *k)
-{
-	buf_addc(b, ',');
-	json_add_str(b, k);
-	buf_addc(b, ':');
-}
+/* The keys are string literals: ",\"k\":" is put together at compile
+ * time and added with its known length, with no escaping to look for. */
+#define KEY_LIT(k) ",\"" k "\":"
+#define KEY(b, k) buf_add((b), KEY_LIT(k), sizeof KEY_LIT(k) - 1)
 
-static void str_field(struct buf *b, const char *k, const char *v)
+static void str_field_(struct buf *b, const char *key, size_t key_len, const char *v)
 {
 	if (!v)
 		return;
-	key(b, k);
+	buf_add(b, key, key_len);
 	json_add_str(b, v);
 }
+#define str_field(b, k, v) str_field_((b), KEY_LIT(k), sizeof KEY_LIT(k) - 1, (v))
 
 /* A free-text field with its byte length (it may hold a NUL). */
-static void text_field(struct buf *b, const char *k, const char *v, size_t n)
+static void text_field_(struct buf *b, const char *key, size_t key_len, const char *v, size_t n)
 {
 	if (!v)
 		return;
-	key(b, k);
+	buf_add(b, key, key_len);
 	json_add_strn(b, v, n);
 }
+#define text_field(b, k, v, n) text_field_((b), KEY_LIT(k), sizeof KEY_LIT(k) - 1, (v), (n))
 
-/* A field holding JSON text from the plugin, re-serialised canonically.
- * -1 when the text is not JSON of type t. */
-static int json_field(struct buf *b, const char *k, const char *text, enum json_type t)
+/* A non-negative integer in decimal (what "%" PRId64 writes, without
+ * printf's cost per event). */
+static void add_int(struct buf *b, int64_t v)
+{
+	char d[24];
+	size_t i = sizeof d;
+	uint64_t u = (uint64_t)v;
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	buf_add(b, d + i, sizeof d - i);
+}
+
+/* A field holding JSON text from the plugin, written canonically: as it
+ * is when it already is in json_add_value's form (as json-c's compact
+ * output nearly always is), else parsed and re-serialised. -1 when the
+ * text is not JSON of type t. */
+static int json_field_(struct buf *b, const char *key, size_t key_len, const char *text, enum json_type t)
 {
 	if (!text)
 		return 0;
+	ssize_t n = json_canonical_len(text, t == json_type_array ? '[' : '{');
+	if (n >= 0) {
+		buf_add(b, key, key_len);
+		buf_add(b, text, (size_t)n);
+		return 0;
+	}
 	struct json_object *v = pj_parse(text, strlen(text));
 	if (!v || !json_object_is_type(v, t)) {
 		json_object_put(v);
 		return -1;
 	}
-	key(b, k);
+	buf_add(b, key, key_len);
 	json_add_value(b, v);
 	json_object_put(v);
 	return 0;
 }
+#define json_field(b, k, text, t) json_field_((b), KEY_LIT(k), sizeof KEY_LIT(k) - 1, (text), (t))
 
 int event_to_json(const struct kato_event *ev, const char *provider,
 		  const char *session_id, int64_t raw_cursor, struct buf *b)
@@ -116,16 +139,19 @@ int event_to_json(const struct kato_event *ev, const char *provider,
 	json_add_str(b, ev->event_id);
 	str_field(b, "provider", provider);
 	str_field(b, "sessionId", session_id);
-	key(b, "timestamp");
+	KEY(b, "timestamp");
 	json_add_str(b, ev->timestamp ? ev->timestamp : "");
 	str_field(b, "kind", k);
 	str_field(b, "turnId", ev->turn_id);
-	key(b, "source");
+	KEY(b, "source");
 	buf_adds(b, "{\"providerEventType\":");
 	json_add_str(b, ev->provider_event_type ? ev->provider_event_type : "");
 	str_field(b, "providerEventId", ev->provider_event_id);
-	if (raw_cursor >= 0)
-		buf_printf(b, ",\"rawCursor\":{\"kind\":\"byte-offset\",\"value\":%" PRId64 "}", raw_cursor);
+	if (raw_cursor >= 0) {
+		buf_adds(b, ",\"rawCursor\":{\"kind\":\"byte-offset\",\"value\":");
+		add_int(b, raw_cursor);
+		buf_addc(b, '}');
+	}
 	buf_addc(b, '}');
 
 	if (!strncmp(k, "message.", 8)) {
@@ -142,7 +168,7 @@ int event_to_json(const struct kato_event *ev, const char *provider,
 		rc |= json_field(b, "input", ev->input_json, json_type_object);
 	} else if (!strcmp(k, "tool.result")) {
 		str_field(b, "toolCallId", ev->tool_call_id);
-		key(b, "result");
+		KEY(b, "result");
 		if (ev->result)
 			json_add_strn(b, ev->result, EVENT_LEN(ev, result));
 		else
@@ -170,10 +196,14 @@ int event_to_json(const struct kato_event *ev, const char *provider,
 	} else if (!strcmp(k, "compaction")) {
 		text_field(b, "content", ev->content, EVENT_LEN(ev, content));
 		str_field(b, "trigger", ev->trigger);
-		if (ev->pre_tokens > 0)
-			buf_printf(b, ",\"preTokens\":%" PRId64, ev->pre_tokens);
-		if (ev->post_tokens > 0)
-			buf_printf(b, ",\"postTokens\":%" PRId64, ev->post_tokens);
+		if (ev->pre_tokens > 0) {
+			KEY(b, "preTokens");
+			add_int(b, ev->pre_tokens);
+		}
+		if (ev->post_tokens > 0) {
+			KEY(b, "postTokens");
+			add_int(b, ev->post_tokens);
+		}
 	}
 	/* kato's own marks, after the reference's fields */
 	if (ev->flags & KATO_EVENT_SIDECHAIN)

@@ -22,7 +22,7 @@ size_t event_field_len(const struct kato_event *ev, const char *s, size_t len_of
 
 /* Check that an event from a plugin is usable: a known kind, an event id
  * and the fields its kind requires (JSON-valued fields are checked by
- * event_to_json, which parses them anyway). On failure returns -1 and sets
+ * event_to_json, which validates them anyway). On failure returns -1 and sets
  * *why to a static string. */
 int event_check(const struct kato_event *ev, const char **why);
 

@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "buf.h"
 
@@ -14,6 +15,15 @@ void json_add_strn(struct buf *b, const char *s, size_t n);
 void json_add_str(struct buf *b, const char *s);
 /* Append a json-c value, compact, keys in insertion order. */
 void json_add_value(struct buf *b, struct json_object *v);
+
+/* The length of the NUL-terminated JSON text when it is one object (open
+ * '{') or array ('[') in exactly the form json_add_value writes what
+ * pj_parse makes of it: compact, strings in valid UTF-8 with only the
+ * escapes json_add_strn writes, integers of at most 18 digits, no key twice
+ * in one object, at most 64 levels deep. Such a text can be copied through
+ * as it is; for any other (-1), parse it and write it with json_add_value.
+ * One pass, no allocation. */
+ssize_t json_canonical_len(const char *text, char open);
 
 /* Parsing and member access: see plugins/common/pjson.h (pj_*). */
 #include "pjson.h"

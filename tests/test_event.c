@@ -270,6 +270,170 @@ START_TEST(json_through_a_sink_is_the_same)
 }
 END_TEST
 
+/* The text json_add_value writes for what pj_parse makes of s, or NULL when
+ * s is not JSON. */
+static char *reserialised(const char *s)
+{
+	struct json_object *v = pj_parse(s, strlen(s));
+	if (!v)
+		return NULL;
+	struct buf b = BUF_INIT;
+	json_add_value(&b, v);
+	json_object_put(v);
+	return buf_take(&b);
+}
+
+START_TEST(canonical_provider_json_is_recognised)
+{
+	/* what the plugins hand over: json-c's compact text */
+	const char *src = "{\"command\": \"ls -la\\n\\tcd \\\"x\\\" \\\\ /tmp\", \"n\": [1, -2, 0, 3.25, "
+			  "1e5, -0.0, 123456789012345678], \"ok\": true, \"no\": false, \"z\": null, "
+			  "\"u\": \"\\u00e9\xe4\xb8\xad\xf0\x9f\x98\x80\\u001f\\u0001\", \"e\": {}, \"a\": [], "
+			  "\"d\": {\"x\": [{\"x\": 1}]}}";
+	struct json_object *o = pj_parse(src, strlen(src));
+	ck_assert_ptr_nonnull(o);
+	const char *text = pj_text(o);
+	ck_assert_int_eq(json_canonical_len(text, '{'), (ssize_t)strlen(text));
+	char *again = reserialised(text);
+	ck_assert_str_eq(again, text);
+	free(again);
+	json_object_put(o);
+	ck_assert_int_eq(json_canonical_len("[]", '['), 2);
+	ck_assert_int_eq(json_canonical_len("[\"u1:x\",\"u2:y\"]", '['), 15);
+	ck_assert_int_eq(json_canonical_len("{}", '{'), 2);
+	ck_assert_int_eq(json_canonical_len("{\"a\":{\"a\":1},\"b\":{\"a\":2}}", '{'), 25); /* same key, other objects */
+
+	/* anything json_add_value would write differently, or that is not JSON */
+	static const char *const other[] = {
+		"", "{", "}", "{\"a\":1", "{\"a\":1}}", "{\"a\":1} ", " {\"a\":1}", "{\"a\" :1}", "{\"a\": 1}",
+		"{\"a\":1 }", "{\"a\":[1, 2]}", "[1,2]", "{\"a\":1,}", "{,}", "{\"a\"}", "{\"a\":}", "{a:1}",
+		"{'a':1}", "{\"a\":\"\\u00e9\"}", "{\"a\":\"\\/\"}", "{\"a\":\"\\u001F\"}", "{\"a\":\"\\u000a\"}",
+		"{\"a\":\"\\u0000\"}", "{\"\\u0000\":1}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u00\"}", "{\"a\":\"\n\"}",
+		"{\"a\":\"\xc3\"}", "{\"a\":\"\xc3(\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xc0\xaf\"}",
+		"{\"a\":\"\xf4\x90\x80\x80\"}", "{\"a\":\"\xff\"}", "{\"a\":-0}", "{\"a\":01}", "{\"a\":1.}",
+		"{\"a\":.5}", "{\"a\":+1}", "{\"a\":1e}", "{\"a\":1e+}", "{\"a\":-}", "{\"a\":1234567890123456789}",
+		"{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":True}", "{\"a\":nul}", "{\"a\":truex}",
+		"{\"a\":1,\"a\":2}", "{\"a\":1,\"b\":{\"c\":1},\"a\":2}", "{\"a\":1}/*c*/", "{\"a\":1}x",
+	};
+	for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+		ck_assert_msg(json_canonical_len(other[i], '{') == -1, "%s", other[i]);
+	ck_assert_int_eq(json_canonical_len("{\"a\":1}", '['), -1);
+
+	/* deeper than 64 levels: parsed the long way (json-c allows 256) */
+	struct buf deep = BUF_INIT;
+	for (int i = 0; i < 65; i++)
+		buf_adds(&deep, "{\"a\":");
+	buf_adds(&deep, "1");
+	for (int i = 0; i < 65; i++)
+		buf_addc(&deep, '}');
+	ck_assert_int_eq(json_canonical_len(buf_str(&deep), '{'), -1);
+	buf_free(&deep);
+}
+END_TEST
+
+/* A random JSON-ish text: mostly valid structure, leaves and spacing that
+ * are sometimes not canonical, keys from a small set (so some repeat). */
+static void random_json(struct buf *b, unsigned *seed, int depth)
+{
+	static const char *const leaves[] = {
+		"1", "0", "-7", "-0", "01", "3.5", "-0.0", "1e5", "1E+5", "2.50e-3", "1e999", "123456789012345678",
+		"1234567890123456789", "9223372036854775807", "99999999999999999999", "true", "false", "null",
+		"\"\"", "\"x\"", "\"a b\"", "\"\\n\\t\\r\\b\\f\"", "\"\\\"\\\\\"", "\"\\u0001\\u001f\\u007f\"",
+		"\"\\u001F\"", "\"\\u000a\"", "\"\\u00e9\"", "\"\\/\"", "\"\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80\"",
+		"\"\x7f\"", "\"\xc3\"", "\"\xe4\xb8\"", "\"\xed\xa0\x80\"", "\"\\ud83d\\ude00\"", "\"\\ud800\"",
+		"\"\\u0000\"", "\"\t\"", "\"\xc0\x80\"", "nan", "1.", "\"\\'\"",
+	};
+	static const char *const keys[] = {"\"a\"", "\"b\"", "\"\"", "\"\\u0001\"", "\"\xc3\xa9\"", "\"\\u00e9\"", "\"\xe9\""};
+	static const char *const spaces[] = {"", "", "", "", "", "", "", "", "", "", " ", "\n"};
+#define PICK(a) (a)[rand_r(seed) % (sizeof(a) / sizeof((a)[0]))]
+	unsigned r = (unsigned)rand_r(seed) % 10;
+	if (depth > 4 || r < 5) {
+		buf_adds(b, PICK(leaves));
+		return;
+	}
+	bool obj = r < 8;
+	int n = rand_r(seed) % 4;
+	buf_addc(b, obj ? '{' : '[');
+	buf_adds(b, PICK(spaces));
+	for (int i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		if (obj) {
+			buf_adds(b, PICK(keys));
+			buf_adds(b, PICK(spaces));
+			buf_addc(b, ':');
+		}
+		random_json(b, seed, depth + 1);
+	}
+	buf_adds(b, PICK(spaces));
+	buf_addc(b, obj ? '}' : ']');
+#undef PICK
+}
+
+START_TEST(odd_provider_json_is_written_as_before)
+{
+	/* texts not in canonical form still go through json-c: invalid UTF-8
+	 * becomes U+FFFD, spacing and escapes are normalised, a repeated key
+	 * is kept once, a NUL stays escaped */
+	static const char *const odd[][2] = {
+		{"{\"a\":\"\xff\"}", "{\"a\":\"\xef\xbf\xbd\"}"},
+		{"{ \"a\" : [1, 2] }", "{\"a\":[1,2]}"},
+		{"{\"a\":\"\\u00e9\\/\"}", "{\"a\":\"\xc3\xa9/\"}"},
+		{"{\"a\":\"\\u0000\"}", "{\"a\":\"\\u0000\"}"},
+		{"{\"a\":1,\"a\":2}", NULL},
+	};
+	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+		struct kato_event ev = base("tool.call");
+		ev.tool_call_id = "t";
+		ev.input_json = odd[i][0];
+		char *want = odd[i][1] ? strdup(odd[i][1]) : reserialised(odd[i][0]);
+		ck_assert_ptr_nonnull(want);
+		if (!odd[i][1])
+			ck_assert_int_eq((int)strlen(want), 7); /* one "a" */
+		struct buf b = BUF_INIT;
+		ck_assert_int_eq(event_to_json(&ev, "p", "s", -1, &b), 0);
+		const char *in = strstr(buf_str(&b), "\"input\":");
+		ck_assert_ptr_nonnull(in);
+		ck_assert(!strncmp(in + 8, want, strlen(want)));
+		ck_assert_str_eq(in + 8 + strlen(want), "}");
+		free(want);
+		buf_free(&b);
+	}
+}
+END_TEST
+
+START_TEST(canonical_copy_is_what_reserialising_writes)
+{
+	/* every text taken as it is must be exactly what parsing and writing
+	 * it gives (the event JSON is the same bytes as before) */
+	unsigned seed = 13;
+	int taken = 0, same = 0;
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 20000; i++) {
+		buf_reset(&b);
+		random_json(&b, &seed, 0);
+		const char *s = buf_str(&b);
+		if (s[0] != '{' && s[0] != '[')
+			continue;
+		ssize_t n = json_canonical_len(s, s[0] == '[' ? '[' : '{');
+		char *again = reserialised(s);
+		if (again && !strcmp(again, s))
+			same++;
+		if (n >= 0) {
+			taken++;
+			ck_assert_msg(again && !strcmp(again, s), "%s -> %s", s, again ? again : "(not JSON)");
+			ck_assert_int_eq(n, (ssize_t)strlen(s));
+		}
+		free(again);
+	}
+	buf_free(&b);
+	/* most texts already canonical are recognised (not: integers of 19
+	 * digits or more, "\u0000", "1.") */
+	ck_assert_int_gt(taken, 2000);
+	ck_assert_int_ge(taken * 100, same * 90);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("event");
@@ -279,6 +443,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, decision_and_compaction_fields);
 	tcase_add_test(tc, check_rejects_unusable_events);
 	tcase_add_test(tc, json_through_a_sink_is_the_same);
+	tcase_add_test(tc, canonical_provider_json_is_recognised);
+	tcase_add_test(tc, canonical_copy_is_what_reserialising_writes);
+	tcase_add_test(tc, odd_provider_json_is_written_as_before);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fingerprint");
 	tcase_add_test(tc, fingerprint_ignores_time_but_not_content);

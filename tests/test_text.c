@@ -52,16 +52,25 @@ static void quote_slowly(struct buf *b, const char *s, size_t n)
 START_TEST(json_quoting_matches_the_byte_by_byte_rule)
 {
 	srand(7);
-	char s[80];
+	char s[300];
 	for (int it = 0; it < 200000; it++) {
-		size_t n = (size_t)(rand() % 80);
+		/* every other string long and nearly all plain: the 16- and
+		 * 8-byte steps, with the odd byte to look at anywhere in them */
+		bool longer = it % 2;
+		size_t n = (size_t)(rand() % (longer ? 300 : 80));
 		for (size_t i = 0; i < n; i++) {
 			int r = rand() % 100;
+			if (longer)
+				r = r < 96 ? 0 : 70 + (r - 96) * 10; /* 96 % plain, then 1 % of each below */
 			/* mostly plain text, then runs of UTF-8 lead and continuation bytes, controls, quotes */
 			s[i] = (char)(r < 70 ? 0x20 + rand() % 0x5f : r < 80 ? 0x80 + rand() % 0x40
 					   : r < 90 ? 0xc0 + rand() % 0x40 : r < 95 ? "\"\\\n\x01"[rand() % 4] : rand() % 256);
 		}
 		struct buf a = BUF_INIT, b = BUF_INIT;
+		if (it % 3 == 0) { /* after text already in the buffer */
+			buf_adds(&a, "x");
+			buf_adds(&b, "x");
+		}
 		json_add_strn(&a, s, n);
 		quote_slowly(&b, s, n);
 		ck_assert_uint_eq(a.len, b.len);
