@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "command.h"
+#include "evjson.h"
 #include "export.h"
 #include "frontmatter.h"
 #include "json.h"
@@ -211,7 +212,7 @@ void recorder_note(struct recorder *r, int64_t sid)
 static struct json_object *ev_obj(struct ev *e)
 {
 	if (!e->o)
-		e->o = pj_parse(e->json, strlen(e->json));
+		e->o = evjson_parse(e->json, strlen(e->json));
 	return e->o;
 }
 
