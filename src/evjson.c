@@ -206,6 +206,22 @@ static bool plain(const char *s, size_t n, size_t *i, int depth, char **tmp, siz
 	return *i >= n || s[*i] == ',' || s[*i] == '}' || s[*i] == ']' || space(s[*i]);
 }
 
+/* The members event.c writes: added under these constant keys (no copy
+ * of the key per event), as new while not seen yet (no lookup). */
+static const char *const known[] = {
+	"eventId", "provider", "timestamp", "kind", "turnId", "role", "content", "model", "phase",
+	"toolCallId", "name", "description", "input", "result", "decisionId", "decisionKey", "summary",
+	"status", "decidedBy", "basisEventIds", "metadata", "subtype", "level", "trigger",
+};
+
+static int known_key(const char *key, size_t len)
+{
+	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+		if (!strncmp(known[i], key, len) && known[i][len] == '\0')
+			return (int)i;
+	return -1;
+}
+
 static bool left_out(const char *key, size_t len)
 {
 	return (len == 6 && !memcmp(key, "source", 6)) || (len == 9 && !memcmp(key, "sessionId", 9));
@@ -222,6 +238,7 @@ static struct json_object *fast(const char *s, size_t n)
 	struct json_object *o = json_object_new_object();
 	char *tmp = NULL, *key = NULL;
 	size_t tcap = 0, kcap = 0, tlen, klen;
+	uint32_t seen = 0;
 	i++;
 	while (i < n && space(s[i]))
 		i++;
@@ -258,7 +275,18 @@ static struct json_object *fast(const char *s, size_t n)
 				v = json_object_new_string_len(tmp, (int)tlen);
 			else if (!(v = pj_parse(s + i, ve - i)))
 				goto fail;
-			if (json_object_object_add(o, key, v) < 0) {
+			int k = known_key(key, klen);
+			int rc;
+			if (k >= 0) {
+				unsigned opts = JSON_C_OBJECT_ADD_CONSTANT_KEY;
+				if (!(seen & (1u << k)))
+					opts |= JSON_C_OBJECT_ADD_KEY_IS_NEW;
+				seen |= 1u << k;
+				rc = json_object_object_add_ex(o, known[k], v, opts);
+			} else {
+				rc = json_object_object_add(o, key, v);
+			}
+			if (rc < 0) {
 				json_object_put(v);
 				goto fail;
 			}
