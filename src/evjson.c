@@ -236,6 +236,8 @@ static struct json_object *fast(const char *s, size_t n)
 	if (i >= n || s[i] != '{')
 		return NULL;
 	struct json_object *o = json_object_new_object();
+	if (!o)
+		return NULL;
 	char *tmp = NULL, *key = NULL;
 	size_t tcap = 0, kcap = 0, tlen, klen;
 	uint32_t seen = 0;
@@ -273,7 +275,9 @@ static struct json_object *fast(const char *s, size_t n)
 			struct json_object *v;
 			if (s[i] == '"' && decode(s, i, ve, &tmp, &tcap, &tlen))
 				v = json_object_new_string_len(tmp, (int)tlen);
-			else if (!(v = pj_parse(s + i, ve - i)))
+			else
+				v = pj_parse(s + i, ve - i);
+			if (!v)
 				goto fail;
 			int k = known_key(key, klen);
 			int rc;
