@@ -343,8 +343,25 @@ void md_heading_time(const char *iso, struct buf *out)
 		buf_adds(out, "unknown-time");
 		return;
 	}
-	buf_printf(out, "%d-%02d-%02d_%02d%02d_%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		   tm.tm_hour, tm.tm_min, tm.tm_sec);
+	int year = tm.tm_year + 1900;
+	int two[5] = {tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec};
+	bool plain = year >= 1000 && year <= 9999;
+	for (int i = 0; i < 5; i++)
+		plain = plain && two[i] >= 0 && two[i] <= 99;
+	if (!plain) {
+		buf_printf(out, "%d-%02d-%02d_%02d%02d_%02d", year, two[0], two[1], two[2], two[3], two[4]);
+		return;
+	}
+	/* the same bytes without printf: once per heading of a capture */
+	char txt[] = "0000-00-00_0000_00";
+	static const int at[5] = {5, 8, 11, 13, 16};
+	for (int i = 3; i >= 0; i--, year /= 10)
+		txt[i] = (char)('0' + year % 10);
+	for (int i = 0; i < 5; i++) {
+		txt[at[i]] = (char)('0' + two[i] / 10);
+		txt[at[i] + 1] = (char)('0' + two[i] % 10);
+	}
+	buf_add(out, txt, sizeof txt - 1);
 }
 
 /* ---- rendering -------------------------------------------------------- */

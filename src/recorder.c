@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "command.h"
+#include "evjson.h"
 #include "export.h"
 #include "frontmatter.h"
 #include "json.h"
@@ -70,7 +71,7 @@ struct ev {
 
 struct evlist {
 	struct ev *v;
-	size_t n;
+	size_t n, cap;
 };
 
 /* A session being processed. */
@@ -211,8 +212,17 @@ void recorder_note(struct recorder *r, int64_t sid)
 static struct json_object *ev_obj(struct ev *e)
 {
 	if (!e->o)
-		e->o = pj_parse(e->json, strlen(e->json));
+		e->o = evjson_parse(e->json, strlen(e->json));
 	return e->o;
+}
+
+static void evlist_push(struct evlist *el, int64_t seq, uint32_t flags, const char *kind, const char *json)
+{
+	if (el->n == el->cap) {
+		el->cap = el->cap ? 2 * el->cap : 64;
+		el->v = xrealloc(el->v, el->cap * sizeof *el->v);
+	}
+	el->v[el->n++] = (struct ev){seq, flags, xstrdup(kind), xstrdup(json), NULL};
 }
 
 struct load {
@@ -226,8 +236,7 @@ static int load_one(void *ud, int64_t seq, const char *kind, uint32_t flags, con
 	if (l->before && seq >= l->before)
 		return 1;
 	struct evlist *el = l->out;
-	el->v = xrealloc(el->v, (el->n + 1) * sizeof *el->v);
-	el->v[el->n++] = (struct ev){seq, flags, xstrdup(kind), xstrdup(json), NULL};
+	evlist_push(el, seq, flags, kind, json);
 	return 0;
 }
 
@@ -248,7 +257,7 @@ static void evlist_free(struct evlist *el)
 	}
 	free(el->v);
 	el->v = NULL;
-	el->n = 0;
+	el->n = el->cap = 0;
 }
 
 /* A human message kato may take commands from. */
@@ -1497,8 +1506,7 @@ static int scan_one(void *ud, int64_t seq, const char *kind, uint32_t flags, con
 	if (seq <= sc->after || !commandable(&probe) || !strstr(json, "::"))
 		return 0;
 	struct evlist *el = sc->out;
-	el->v = xrealloc(el->v, (el->n + 1) * sizeof *el->v);
-	el->v[el->n++] = (struct ev){seq, flags, xstrdup(kind), xstrdup(json), NULL};
+	evlist_push(el, seq, flags, kind, json);
 	return 0;
 }
 
