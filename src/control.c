@@ -227,7 +227,7 @@ static void on_accept(struct control *c)
 				continue;
 			return;
 		}
-		struct ucred cred;
+		struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 		socklen_t len = sizeof cred;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid()) {
 			log_warn("control socket: refused a connection from uid %ld (pid %ld): only katod's own "
