@@ -23,12 +23,14 @@ complete_words() { # complete_words WORD... : COMPREPLY for the last word, sorte
 
 want=$( { kato help | awk '/^Commands:/ { c = 1; next } c && /^  [a-z]/ { print $1 } c && /^$/ { exit }'; echo --help; echo --version; } | sort | tr '\n' ' ')
 check "commands: those of kato help" [ "$(complete_words kato '')" = "$want" ]
+check "... every command kato runs is listed (kato help)" \
+	[ "$(echo $want | tr ' ' '\n' | grep -cxE 'import|sessions|search|export|status|providers|start|stop|restart|logs|clean|doctor|init|help')" -eq 14 ]
 check "... includes providers and export" bash -c "[[ '$(complete_words kato '')' == *export*providers* ]]"
 check "a prefix: pro -> providers" [ "$(complete_words kato pro)" = "providers " ]
 check "options of a command: providers --" [ "$(complete_words kato providers --)" = "--help --json " ]
 check "export --format" [ "$(complete_words kato export x --format '')" = "jsonl markdown " ]
 check "import --provider: the loaded providers" [ "$(complete_words kato import --provider '')" = "claude codex gemini " ]
-check "help COMMAND" [ "$(complete_words kato help st)" = "status " ]
+check "help COMMAND" [ "$(complete_words kato help st)" = "start status stop " ]
 printf '%s\n' '{"type":"user","sessionId":"s-compl","uuid":"u1","timestamp":"2026-01-01T00:00:00Z","message":{"role":"user","content":"hi"}}' >"$T/s-compl.jsonl"
 "$KATO" import -q "$T/s-compl.jsonl" >/dev/null 2>&1 || true
 check "export SESSION: ids from kato sessions" bash -c "[[ '$(complete_words kato export s-)' == 's-compl ' ]]"
