@@ -273,6 +273,10 @@ static int arm(struct watch *w, struct await *a)
 			return 1;
 		}
 		int wd = inotify_add_watch(w->fd, anc, AWAIT_MASK);
+		if (wd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+			free(anc); /* removed since is_dir (rm -rf under way): look higher up */
+			continue;
+		}
 		if (wd < 0) {
 			log_warn("cannot watch %s for the creation of %s: %s; it is looked for again at "
 				 "the next sweep", anc, a->target, strerror(errno));

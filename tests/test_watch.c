@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <poll.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 #include "watch.h"
@@ -249,6 +250,46 @@ START_TEST(missing_root_is_followed_when_created)
 }
 END_TEST
 
+/* rm -rf of a root's parents while katod looks for the nearest existing
+ * ancestor: an ancestor removed between that look and its watch must not
+ * leave the root unfollowed (it was, until the next 5-minute sweep). */
+START_TEST(root_removed_with_its_parents_is_followed_again)
+{
+	char *base = tu_tmpdir();
+	char *root = paths_join(base, "home/.claude/projects");
+	char *top = paths_join(base, "home/.claude");
+	struct watch *w;
+	ck_assert_int_eq(watch_open(&w), 0);
+	struct seen s = {0};
+	mkdirs(base, "home/.claude/projects/a/b/c");
+	ck_assert_int_eq(watch_add_tree(w, root, 7, record, &s), 0);
+	for (int i = 0; i < 100; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			char cmd[4200];
+			snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
+			_exit(system(cmd) == 0 ? 0 : 1);
+		}
+		pump(w, &s, 5);
+		int st;
+		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+		pump(w, &s, 20);
+		seen_free(&s);
+		ck_assert_int_eq(watch_awaited(w), 1);
+		mkdirs(base, "home/.claude/projects/a/b/c");
+		for (int t = 0; t < 100 && !has(&s, "/home/.claude/projects", WATCH_ROOT); t++)
+			pump(w, &s, 10);
+		ck_assert_msg(has(&s, "/home/.claude/projects", WATCH_ROOT) == 1,
+			      "round %d: the re-created root was not followed", i);
+		seen_free(&s);
+	}
+	watch_close(w);
+	free(top);
+	free(root);
+	free(base);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("watch");
@@ -260,6 +301,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, rename_into_place_is_a_change);
 	tcase_add_test(tc, missing_root_is_an_error_not_a_crash);
 	tcase_add_test(tc, missing_root_is_followed_when_created);
+	tcase_add_test(tc, root_removed_with_its_parents_is_followed_again);
 	suite_add_tcase(s, tc);
 	return s;
 }
