@@ -11,7 +11,21 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "paths.h"
+#include "store.h"
 #include "text.h"
+
+int cli_open_store(bool readonly, struct store **s)
+{
+	char *db = paths_db_file(), *err = NULL;
+	int rc = store_open(db, readonly, s, &err);
+	if (rc < 0) {
+		fprintf(stderr, "kato: %s\n", err);
+		free(err);
+	}
+	free(db);
+	return rc;
+}
 
 /* n digits at *p into *v; advances *p. */
 static bool digits(const char **p, int n, int *v)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cli: what the list commands (kato sessions, kato search) share: dates
+/* cli: what kato's commands share: opening the store, dates
  * given on the command line, the terminal's width, text made safe and
  * cut to a display width, and a table that fits the terminal. */
 #ifndef KATO_CLI_H
@@ -11,6 +11,11 @@
 #include <time.h>
 
 #include "buf.h"
+
+struct store;
+/* Open the store (paths_db_file), read-only or for writing; when it
+ * cannot be opened, print "kato: <why>" on stderr. 0, or -1. */
+int cli_open_store(bool readonly, struct store **s);
 
 /* Parse a --since DATE relative to `now`: YYYY-MM-DD (local midnight),
  * an ISO time YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|+HH:MM|-HH:MM] (local

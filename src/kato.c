@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "config.h"
 #include "export.h"
 #include "ingest.h"
@@ -23,7 +24,6 @@
 #include "kato_doctor.h"
 #include "kato_providers.h"
 #include "log.h"
-#include "paths.h"
 #include "pjson.h"
 #include "plugin.h"
 #include "source.h"
@@ -215,15 +215,10 @@ static int cmd_import(int argc, char **argv)
 		fprintf(stderr, "kato: no provider named '%s' (see kato providers)\n", provider);
 		return EXIT_FAILURE;
 	}
-	char *dbpath = paths_db_file();
 	struct store *store;
-	char *err = NULL;
-	if (store_open(dbpath, false, &store, &err) < 0) {
-		int rc = fail(err, NULL);
-		free(err);
-		free(dbpath);
+	if (cli_open_store(false, &store) < 0) {
 		plugin_set_free(&plugins);
-		return rc;
+		return EXIT_FAILURE;
 	}
 	struct ingest in = {.store = store, .history = true, .live_after_ms = INT64_MAX}; /* never runs commands */
 	struct timespec t0, t1;
@@ -283,25 +278,11 @@ static int cmd_import(int argc, char **argv)
 		printf("\n");
 	}
 	store_close(store);
-	free(dbpath);
 	plugin_set_free(&plugins);
 	return status;
 }
 
 /* ---------------------------------------------------------------- sessions */
-
-static int open_readonly(struct store **s)
-{
-	char *dbpath = paths_db_file();
-	char *err = NULL;
-	int rc = store_open(dbpath, true, s, &err);
-	free(dbpath);
-	if (rc < 0) {
-		fail(err, NULL);
-		free(err);
-	}
-	return rc;
-}
 
 /* ---------------------------------------------------------------- export */
 
@@ -338,7 +319,7 @@ static int cmd_export(int argc, char **argv)
 	if (load_config(&cfg) < 0)
 		return EXIT_FAILURE;
 	struct store *s;
-	if (open_readonly(&s) < 0) {
+	if (cli_open_store(true, &s) < 0) {
 		config_free(&cfg);
 		return EXIT_FAILURE;
 	}

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "clean.h"
 #include "control.h"
 #include "json.h"
@@ -759,18 +760,6 @@ static void print_status(struct json_object *st)
 	}
 }
 
-static int open_store(bool readonly, struct store **s)
-{
-	char *db = paths_db_file(), *err = NULL;
-	int rc = store_open(db, readonly, s, &err);
-	if (rc < 0) {
-		fprintf(stderr, "kato: %s\n", err);
-		free(err);
-	}
-	free(db);
-	return rc;
-}
-
 int kato_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -813,7 +802,7 @@ int kato_status(int argc, char **argv)
 	struct buf b = BUF_INIT;
 	if (!st) {
 		struct store *s;
-		if (open_store(true, &s) < 0) {
+		if (cli_open_store(true, &s) < 0) {
 			json_object_put(answer);
 			return EXIT_FAILURE;
 		}
@@ -920,7 +909,7 @@ int kato_clean(int argc, char **argv)
 	} else {
 		struct store *s;
 		char *err = NULL;
-		if (open_store(o.dry_run, &s) < 0)
+		if (cli_open_store(o.dry_run, &s) < 0)
 			return EXIT_FAILURE;
 		int rc = clean_run(s, &o, &out, &err);
 		store_close(s);

@@ -14,7 +14,6 @@
 #include "export.h"
 #include "json.h"
 #include "kato_cmds.h"
-#include "paths.h"
 #include "search.h"
 #include "store.h"
 #include "text.h"
@@ -223,17 +222,12 @@ int kato_search(int argc, char **argv)
 		return usage("search needs a QUERY; see kato search --help", NULL);
 	}
 	q.match = query.p;
-	char *dbpath = paths_db_file();
 	struct store *s;
 	char *err = NULL;
-	if (store_open(dbpath, true, &s, &err) < 0) {
-		fprintf(stderr, "kato: %s\n", err);
-		free(err);
-		free(dbpath);
+	if (cli_open_store(true, &s) < 0) {
 		buf_free(&query);
 		return 1;
 	}
-	free(dbpath);
 	int status = 0;
 	if (session) {
 		int found = store_find_session(s, session, &q.session, &err);

@@ -16,7 +16,6 @@
 #include "export.h"
 #include "json.h"
 #include "kato_cmds.h"
-#include "paths.h"
 #include "store.h"
 
 const char kato_sessions_help[] =
@@ -161,17 +160,11 @@ int kato_sessions(int argc, char **argv)
 		while (n > 0 && f.cwd[n - 1] == '/')
 			f.cwd[--n] = '\0';
 	}
-	char *dbpath = paths_db_file();
 	struct store *s;
-	char *err = NULL;
-	if (store_open(dbpath, true, &s, &err) < 0) {
-		fprintf(stderr, "kato: %s\n", err);
-		free(err);
-		free(dbpath);
+	if (cli_open_store(true, &s) < 0) {
 		free(f.cwd);
 		return 1;
 	}
-	free(dbpath);
 	int rc = store_each_session(s, on_session, &f);
 	if (rc < 0)
 		fprintf(stderr, "kato sessions: cannot read the store: %s\n", store_errmsg(s));
