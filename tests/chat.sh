@@ -71,3 +71,27 @@ chat_header() {
 	gemini) printf '{"sessionId":"%s","projectHash":"0b7dfb1274ee51b3","startTime":"%s","lastUpdated":"%s","kind":"main"}\n' "$SID_GEMINI" "$ts" "$ts" ;;
 	esac
 }
+
+# After line N of a chat with kill points: when " N " is in $kills, kill -9
+# katod (KATOD_PID) a few ms after the line and count it in KILLED; then
+# it stays down for 0-2 more lines ($down), which are written without it,
+# and is started again (start_katod). Fails (1) while katod is down, so the
+# caller skips what needs it: `chat_kill_point "$n" || continue`.
+chat_kill_point() {
+	if [[ $kills == *" $1 "* ]] && [ -n "$KATOD_PID" ]; then
+		sleep "0.0$((RANDOM % 4))"
+		kill -9 "$KATOD_PID"
+		wait "$KATOD_PID" 2>/dev/null || true
+		KATOD_PID=
+		KILLED=$((KILLED + 1))
+		down=$((RANDOM % 3)) # lines written while it is down
+	fi
+	if [ -z "$KATOD_PID" ]; then
+		if [ "$down" -gt 0 ]; then
+			down=$((down - 1))
+			return 1
+		fi
+		start_katod
+	fi
+	return 0
+}

@@ -89,21 +89,7 @@ play() {
 		text=${text//NOTES/$NOTES}
 		if [ "$p" = gemini ]; then text=${text//REL/$CWD}; else text=${text//REL\//}; fi
 		emit "$p" "$n" "${item:0:1}" "$text" >>"$f"
-		if [[ $kills == *" $n "* ]] && [ -n "$KATOD_PID" ]; then
-			sleep "0.0$((RANDOM % 4))"
-			kill -9 "$KATOD_PID"
-			wait "$KATOD_PID" 2>/dev/null || true
-			KATOD_PID=
-			KILLED=$((KILLED + 1))
-			down=$((RANDOM % 3)) # lines written while it is down
-		fi
-		if [ -z "$KATOD_PID" ]; then
-			if [ "$down" -gt 0 ]; then
-				down=$((down - 1))
-				continue
-			fi
-			start_katod
-		fi
+		chat_kill_point "$n" || continue
 		sleep 0.02
 	done
 	[ -z "$KATOD_PID" ] && start_katod

@@ -37,21 +37,7 @@ play() {
 		for p in "${PROVIDERS[@]}"; do
 			i=$((i + 1))
 			chat_line "$p" "$n"
-			if [[ $kills == *" $i "* ]] && [ -n "$KATOD_PID" ]; then
-				sleep "0.0$((RANDOM % 4))"
-				kill -9 "$KATOD_PID"
-				wait "$KATOD_PID" 2>/dev/null || true
-				KATOD_PID=
-				KILLED=$((KILLED + 1))
-				down=$((RANDOM % 3)) # lines written while it is down
-			fi
-			if [ -z "$KATOD_PID" ]; then
-				if [ "$down" -gt 0 ]; then
-					down=$((down - 1))
-					continue
-				fi
-				start_katod
-			fi
+			chat_kill_point "$i" || continue
 		done
 		sleep 0.02
 	done
