@@ -202,6 +202,17 @@ static int pragma_int(struct store *s, const char *sql, int *v)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* PRAGMA wal_autocheckpoint for a WAL of about `bytes`, in this store's
+ * pages. */
+static int wal_limit(struct store *s, int bytes)
+{
+	int page = 4096;
+	char sql[64];
+	pragma_int(s, "PRAGMA page_size", &page);
+	snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint=%d", bytes / (page > 0 ? page : 4096));
+	return exec(s, sql);
+}
+
 /* Is this file a kato store (or an empty database to become one)?
  * Sets *version. 0, or -1 with *err. */
 static int check_identity(struct store *s, const char *path, int *version, char **err)
@@ -368,8 +379,15 @@ int store_open(const char *path, bool readonly, struct store **out, char **err)
 	}
 	if (!readonly) {
 		chmod(path, 0600); /* best effort: the directory is 0700 already */
+		/* a new store gets pages of STORE_PAGE_SIZE (an existing one keeps
+		 * its own: the setting is ignored once the file has pages) */
+		if (version == 0 && exec(s, "PRAGMA page_size=" STORE_PAGE_SIZE) < 0) {
+			set_err(err, "cannot configure store", sqlite3_errmsg(s->db));
+			store_close(s);
+			return -1;
+		}
 		if (exec(s, "PRAGMA journal_mode=WAL") < 0 || exec(s, "PRAGMA synchronous=NORMAL") < 0 ||
-		    exec(s, "PRAGMA foreign_keys=ON") < 0) {
+		    exec(s, "PRAGMA foreign_keys=ON") < 0 || wal_limit(s, STORE_WAL_BYTES) < 0) {
 			set_err(err, "cannot configure store", sqlite3_errmsg(s->db));
 			store_close(s);
 			return -1;
@@ -425,12 +443,15 @@ sqlite3 *store_db(struct store *s)
 int store_bulk(struct store *s, bool on)
 {
 	if (on)
-		return exec(s, "PRAGMA cache_size=" STORE_BULK_CACHE) < 0 ||
-		       exec(s, "PRAGMA wal_autocheckpoint=" STORE_BULK_WAL_PAGES) < 0 ? -1 : 0;
-	int rc = exec(s, "PRAGMA wal_autocheckpoint=1000") < 0 || exec(s, "PRAGMA cache_size=-2000") < 0 ? -1 : 0;
+		return exec(s, "PRAGMA cache_size=" STORE_BULK_CACHE) < 0 || wal_limit(s, STORE_BULK_WAL_BYTES) < 0
+			       ? -1
+			       : 0;
+	int rc = wal_limit(s, STORE_WAL_BYTES) < 0 || exec(s, "PRAGMA cache_size=-2000") < 0 ? -1 : 0;
 	/* passive: a kato command reading the store never makes katod wait;
 	 * the WAL file shrinks back to 4 MiB when it is next reset */
-	if (exec(s, "PRAGMA journal_size_limit=4194304") < 0 || exec(s, "PRAGMA wal_checkpoint(PASSIVE)") < 0)
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA journal_size_limit=%d", STORE_WAL_BYTES);
+	if (exec(s, sql) < 0 || exec(s, "PRAGMA wal_checkpoint(PASSIVE)") < 0)
 		rc = -1;
 	sqlite3_db_release_memory(s->db);
 	return rc;

@@ -225,6 +225,57 @@ START_TEST(readers_see_a_running_writer)
 }
 END_TEST
 
+/* A new store gets STORE_PAGE_SIZE pages and a WAL limit in those pages;
+ * a store made with SQLite's 4 KiB default keeps its pages and works. */
+static int db_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+START_TEST(page_size_of_new_and_old_stores)
+{
+	char *path;
+	struct store *s = open_tmp(&path);
+	ck_assert_int_eq(db_int(store_db(s), "PRAGMA page_size"), atoi(STORE_PAGE_SIZE));
+	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
+	ck_assert_int_eq(store_bulk(s, true), 0);
+	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"),
+			 STORE_BULK_WAL_BYTES / atoi(STORE_PAGE_SIZE));
+	ck_assert_int_eq(store_bulk(s, false), 0);
+	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
+	store_close(s);
+	free(path);
+
+	/* an empty database file made by an older kato or by hand with 4 KiB
+	 * pages in WAL mode: kato's schema goes in, the pages stay */
+	char *dir = tu_tmpdir();
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/old.db", dir);
+	free(dir);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(b.p, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; "
+					  "CREATE TABLE t(x); DROP TABLE t;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	char *err = NULL;
+	ck_assert_msg(store_open(b.p, false, &s, &err) == 0, "%s", err);
+	ck_assert_int_eq(db_int(store_db(s), "PRAGMA page_size"), 4096);
+	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / 4096);
+	int64_t sid, seq;
+	ck_assert_int_eq(store_session(s, "claude", "c1", &sid), 0);
+	struct fingerprint a = fp_of("a");
+	ck_assert_int_eq(store_add_event(s, sid, &a, "message.user", NULL, 0, "{\"content\":\"hi\"}", &seq), 0);
+	ck_assert_int_gt(seq, 0);
+	store_close(s);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(missing_or_newer_store_is_a_clear_error)
 {
 	struct store *s;
@@ -311,6 +362,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, sessions_resolve_by_id_and_prefix);
 	tcase_add_test(tc, readers_see_a_running_writer);
 	tcase_add_test(tc, missing_or_newer_store_is_a_clear_error);
+	tcase_add_test(tc, page_size_of_new_and_old_stores);
 	suite_add_tcase(s, tc);
 	return s;
 }
