@@ -103,7 +103,10 @@ chmod 0755 "$T/plugins"
 # A damaged store.
 DB="$KATO_HOME/kato.db"
 cp "$DB" "$T/good.db"
-dd if=/dev/urandom of="$DB" bs=1024 seek=1 count=8 conv=notrunc 2>/dev/null
+# the end of page 1 (the schema's rows) and all of page 2, whatever the
+# page size (big-endian at byte 16; 1 means 65536)
+page=$(od -An -j16 -N2 -tu1 "$DB" | awk '{p = $1 * 256 + $2; print p == 1 ? 65536 : p}')
+dd if=/dev/urandom of="$DB" bs=1024 seek=$((page / 1024 - 3)) count=$((page / 1024 + 3)) conv=notrunc 2>/dev/null
 rm -f "$DB-wal" "$DB-shm"
 check "a damaged store is a problem" exits 1 doctor
 check "... it says DAMAGED and how to recover" says "fix: stop katod, keep a copy of the store"
