@@ -66,6 +66,7 @@
 struct cl_state {
 	const struct kato_host *host;
 	void *ctx;
+	struct json_tokener *tok; /* for every line of the file */
 	char *file_sid;  /* basename without .jsonl */
 	bool agent_name; /* named agent-*.jsonl */
 	bool uuid_name;  /* named <uuid>.jsonl, Claude Code's name for a main file */
@@ -1415,7 +1416,7 @@ static void cl_count_type(struct cl_state *st, const char *type)
 static int cl_parse_line(void *state, const char *line, size_t len)
 {
 	struct cl_state *st = state;
-	struct json_object *o = pj_parse_line(line, len);
+	struct json_object *o = pj_parse_line_with(&st->tok, line, len);
 	if (!o)
 		return 1;
 	const char *type = pj_str(o, "type");
@@ -1517,6 +1518,8 @@ static void cl_close_file(void *state)
 	cl_forget(st);
 	free(st->file_sid);
 	free(st->sid);
+	if (st->tok) /* json-c 0.16 does not take NULL */
+		json_tokener_free(st->tok);
 	pj_free(&st->blob);
 	free(st);
 }

@@ -105,6 +105,7 @@ struct cx_held {
 struct cx_state {
 	const struct kato_host *host;
 	void *ctx;
+	struct json_tokener *tok; /* for every line of the file */
 	char *file_sid;
 
 	bool have_meta;
@@ -1982,7 +1983,7 @@ static int cx_parse_line(void *state, const char *line, size_t len)
 		k++;
 	if (k == len)
 		return 0; /* a blank line: nothing to read */
-	struct json_object *o = pj_parse_line(line, len);
+	struct json_object *o = pj_parse_line_with(&st->tok, line, len);
 	if (!o)
 		return 1;
 	if (json_object_is_type(o, json_type_object))
@@ -2117,6 +2118,8 @@ static void cx_close_file(void *state)
 		return;
 	cx_forget(st);
 	free(st->file_sid);
+	if (st->tok) /* json-c 0.16 does not take NULL */
+		json_tokener_free(st->tok);
 	pj_free(&st->blob);
 	free(st);
 }

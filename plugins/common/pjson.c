@@ -91,22 +91,32 @@ const char *pj_text(struct json_object *v)
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-struct json_object *pj_parse(const char *s, size_t n)
+/* pj_parse with *tok, made on first use (tok NULL: a tokener of its own). */
+static struct json_object *parse_with(struct json_tokener **tok, const char *s, size_t n)
 {
 	if (n > INT_MAX - 1)
 		return NULL;
-	struct json_tokener *tok = json_tokener_new_ex(256);
-	if (!tok)
-		return NULL;
-	struct json_object *v = json_tokener_parse_ex(tok, s, (int)n);
-	enum json_tokener_error err = json_tokener_get_error(tok);
+	struct json_tokener *own = NULL, *t = tok ? *tok : NULL;
+	if (!t) {
+		t = json_tokener_new_ex(256);
+		if (!t)
+			return NULL;
+		if (tok)
+			*tok = t;
+		else
+			own = t;
+	} else {
+		json_tokener_reset(t);
+	}
+	struct json_object *v = json_tokener_parse_ex(t, s, (int)n);
+	enum json_tokener_error err = json_tokener_get_error(t);
 	if (err == json_tokener_continue) {
 		json_object_put(v);
-		v = json_tokener_parse_ex(tok, "", 1);
-		err = json_tokener_get_error(tok);
+		v = json_tokener_parse_ex(t, "", 1);
+		err = json_tokener_get_error(t);
 	}
 	if (v && err == json_tokener_success) {
-		for (size_t end = json_tokener_get_parse_end(tok); end < n; end++) {
+		for (size_t end = json_tokener_get_parse_end(t); end < n; end++) {
 			char c = s[end];
 			if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\0') {
 				json_object_put(v);
@@ -118,8 +128,14 @@ struct json_object *pj_parse(const char *s, size_t n)
 		json_object_put(v);
 		v = NULL;
 	}
-	json_tokener_free(tok);
+	if (own)
+		json_tokener_free(own);
 	return v;
+}
+
+struct json_object *pj_parse(const char *s, size_t n)
+{
+	return parse_with(NULL, s, n);
 }
 
 /* Characters that may stand between the string literals of a JSON text
@@ -315,10 +331,11 @@ static void big_attach(struct json_object *v, struct pj_big **bigs, size_t nb)
 	}
 }
 
-struct json_object *pj_parse_big(const char *s, size_t n, size_t min_line, size_t min_str)
+static struct json_object *big_with(struct json_tokener **tok, const char *s, size_t n, size_t min_line,
+				    size_t min_str)
 {
 	if (n < min_line || n > INT_MAX - 1)
-		return pj_parse(s, n);
+		return parse_with(tok, s, n);
 	struct pj_big **bigs = NULL;
 	size_t *from = NULL, *to = NULL, nb = 0, kept = n;
 	bool plain = false;
@@ -382,7 +399,7 @@ struct json_object *pj_parse_big(const char *s, size_t n, size_t min_line, size_
 		memcpy(small + w, s + r, n - r);
 		w += n - r;
 		small[w] = '\0';
-		v = pj_parse(small, w);
+		v = parse_with(tok, small, w);
 		free(small);
 		if (v)
 			big_attach(v, bigs, nb);
@@ -393,13 +410,23 @@ struct json_object *pj_parse_big(const char *s, size_t n, size_t min_line, size_
 	free(from);
 	free(to);
 	if (!small)
-		return pj_parse(s, n);
+		return parse_with(tok, s, n);
 	return v;
+}
+
+struct json_object *pj_parse_big(const char *s, size_t n, size_t min_line, size_t min_str)
+{
+	return big_with(NULL, s, n, min_line, min_str);
 }
 
 struct json_object *pj_parse_line(const char *s, size_t n)
 {
-	return pj_parse_big(s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
+	return big_with(NULL, s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
+}
+
+struct json_object *pj_parse_line_with(struct json_tokener **tok, const char *s, size_t n)
+{
+	return big_with(tok, s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
 }
 
 const char *pj_find(const char *s, size_t n, const char *needle)

@@ -486,6 +486,7 @@ struct gm_entry {
 struct gm_state {
 	const struct kato_host *host;
 	void *ctx;
+	struct json_tokener *tok; /* for every line of the file */
 	bool lines;
 	bool path_subagent;
 	char *path_sid;    /* file name without extension */
@@ -1772,7 +1773,7 @@ static int gm_open_file(const struct kato_host *host, void *ctx, const char *pat
 static int gm_parse_line(void *state, const char *line, size_t len)
 {
 	struct gm_state *st = state;
-	struct json_object *o = pj_parse_line(line, len);
+	struct json_object *o = pj_parse_line_with(&st->tok, line, len);
 	if (!o)
 		return 1;
 	if (!json_object_is_type(o, json_type_object)) {
@@ -1852,6 +1853,8 @@ static void gm_close_file(void *state)
 	gm_forget(st);
 	free(st->path_sid);
 	free(st->path_parent);
+	if (st->tok) /* json-c 0.16 does not take NULL */
+		json_tokener_free(st->tok);
 	pj_free(&st->blob);
 	free(st);
 }
