@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* pipeline: read many files on two cores. A worker thread runs each
- * file's plugin (parsing, event JSON, fingerprints); the thread that owns
- * the store, the caller's, applies the batches of writes the worker hands
- * back through a bounded queue, in file order, each file's events
- * committed together with its cursor as ingest_file does. The store
- * contents are the same as reading the files one by one with
- * ingest_file. katod uses it for its backfill. */
+/* pipeline: read many files on all cores. Worker threads (one per CPU,
+ * at most 4) run the files' plugins (parsing, event JSON, fingerprints),
+ * one file each at a time; the thread that owns the store, the caller's,
+ * applies the batches of writes they hand back, file after file in the
+ * order the files were added, through a bounded queue per file, each
+ * file's events committed together with its cursor as ingest_file does.
+ * The store contents are the same as reading the files one by one with
+ * ingest_file. katod uses it for its backfill. Plugins may run on several
+ * threads at once, one instance per file, as the ABI allows
+ * (kato/provider.h: no global mutable state). */
 #ifndef KATO_PIPELINE_H
 #define KATO_PIPELINE_H
 
@@ -32,11 +35,11 @@ void pipeline_add(struct pipeline *pl, const struct plugin *p, const char *path,
 /* Apply everything queued; done has been called for every file added. */
 void pipeline_drain(struct pipeline *pl);
 
-/* Stop the worker after the record it is reading (what it read and did
+/* Stop the workers after the record each is reading (what it read and did
  * not commit is read again next time), then drain. */
 void pipeline_stop(struct pipeline *pl);
 
-/* Drain and end the worker. */
+/* Drain and end the workers. */
 void pipeline_free(struct pipeline *pl);
 
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# katod's two-thread backfill (src/pipeline.c) stores exactly what the
-# single-threaded one (KATOD_ONE_THREAD=1) stores: the JSONL and Markdown
+# katod's threaded backfill (src/pipeline.c: parsing workers, the store on
+# katod's thread) stores exactly what the single-threaded one
+# (KATOD_ONE_THREAD=1) stores, with one, two or three workers: the JSONL and Markdown
 # export of every session are byte-identical, on the committed corpus
 # and on a generated multi-provider one (unicode, a > 1 MiB event written
 # in slices, a line that is not JSON, an unterminated last line).
@@ -40,19 +41,25 @@ run() { # run HOME [env...]: backfill the roots into the store at HOME, then dum
 	stop_katod
 	KATO_HOME="$home" "$top_srcdir/tests/store_dump.sh" "$KATO" >"$home.dump"
 }
-run "$T/two"
+run "$T/two" KATOD_WORKERS=2
 run "$T/one" KATOD_ONE_THREAD=1
+run "$T/w1" KATOD_WORKERS=1
+run "$T/w3" KATOD_WORKERS=3
 
-check "the two-thread backfill ran on the worker" grep -q "backfill: files are parsed on a second thread" "$T/two/katod.log"
-check "the single-threaded backfill did not" sh -c "! grep -q 'parsed on a second thread' '$T/one/katod.log'"
+check "the threaded backfill ran on two workers" grep -q "backfill: files are parsed on 2 more thread(s)" "$T/two/katod.log"
+check "... and on three" grep -q "backfill: files are parsed on 3 more thread(s)" "$T/w3/katod.log"
+check "the single-threaded backfill did not" sh -c "! grep -q 'files are parsed on' '$T/one/katod.log'"
 sessions=$(grep -c '^=== .* jsonl$' "$T/two.dump" || true)
 check "every session is in the store ($sessions)" [ "$sessions" -ge 40 ]
 check "the big event is stored whole" awk 'length > 1200000 && /"kind":"tool.result"/ {f = 1} END {exit !f}' "$T/two.dump"
 check "same backfill summary" [ "$(grep -o 'backfill done: .*' "$T/two/katod.log")" = "$(grep -o 'backfill done: .*' "$T/one/katod.log")" ]
 check "byte-identical exports (JSONL and Markdown, every session)" cmp "$T/one.dump" "$T/two.dump"
+check "... with one worker" cmp "$T/one.dump" "$T/w1.dump"
+check "... with three workers" cmp "$T/one.dump" "$T/w3.dump"
+check "same backfill summary with three workers" [ "$(grep -o 'backfill done: .*' "$T/w3/katod.log")" = "$(grep -o 'backfill done: .*' "$T/one/katod.log")" ]
 
 # a restart reads nothing again, and the cursors it stored let it resume
-run "$T/two"
+run "$T/two" KATOD_WORKERS=2
 check "a restart after the two-thread backfill stores nothing new" grep -q "backfill done: .* 0 new event(s)" "$T/two/katod.log"
 check "and the store is unchanged" cmp "$T/one.dump" "$T/two.dump"
 
@@ -62,11 +69,11 @@ for sig in TERM KILL; do
 	h="$T/killed-$sig"
 	mkdir -p "$h"
 	cp "$T/two/config.yaml" "$h/"
-	KATO_HOME="$h" "$KATOD" --foreground >"$h/katod.log" 2>&1 &
+	KATO_HOME="$h" KATOD_WORKERS=2 "$KATOD" --foreground >"$h/katod.log" 2>&1 &
 	KATOD_PID=$!
 	sleep 0.1
 	stop_katod "$sig" || true
-	run "$h"
+	run "$h" KATOD_WORKERS=2
 	check "SIGTERM/-9 part way ($sig), then a restart: the same store" cmp "$T/one.dump" "$h.dump"
 done
 finish

@@ -8,7 +8,8 @@
  * decides what to do with them; the provider turns bytes into canonical
  * events through the callbacks in struct kato_host. A provider does no I/O,
  * keeps no global mutable state and starts no threads, so one instance per
- * file can run anywhere and be fuzzed alone.
+ * file can run anywhere and be fuzzed alone (katod's backfill runs several
+ * files' instances at once, each on its own thread).
  *
  * Versioning: the host refuses a descriptor whose abi_major differs from
  * KATO_PROVIDER_ABI_MAJOR or whose abi_minor is newer than its own, and reads
