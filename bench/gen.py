@@ -18,8 +18,9 @@ with bench/shares.py on tests/corpus), not only what kato stores:
           with a base64 signature, text, tool_use) sharing message.id, with
           cache usage; tool results whose top-level toolUseResult
           duplicates the output (Edit: the whole original file and a
-          structuredPatch; Read: the file; Bash: stdout; Task: the
-          sub-agent's answer); progress records (agent_progress carrying a
+          structuredPatch; Read: the file; Bash: stdout; Grep, Glob,
+          TodoWrite, WebSearch, an MCP tool; Task: the sub-agent's answer;
+          a failed call: the error text); progress records (agent_progress carrying a
           sub-agent's messages and repeating its prompt, bash_progress,
           hook_progress); file-history-snapshot and system lines; per-line
           metadata (cwd, sessionId, uuid, parentUuid, slug, requestId...).
@@ -29,14 +30,18 @@ with bench/shares.py on tests/corpus), not only what kato stores:
           function_call/function_call_output, sometimes exec_command_end
           (the output again), custom_tool_call (apply_patch), token_count
           with rate limits, agent_message duplicating the assistant text;
-          now and then a compacted history.
+          turn_context again on most steps; now and then a compacted
+          history.
   Gemini  JSONL (header, $set lines, user and gemini records); gemini
           records with thoughts (subject, description), tokens and
           toolCalls (args, functionResponse result, resultDisplay: a diff
           object with the original and new content for replace and
           write_file, description, displayName).
 
-Tool outputs are mostly small; about one in forty is long (20-200 KB).
+Tool outputs are mostly small; a few are long (20-200 KB): one in 40 to
+70 for file reads (Claude's Read and its sub-agents' results, Gemini's
+read_file), one in 100 for Claude and Gemini shell commands, one in 330
+for Codex (its real logs hold fewer).
 Text mixes ASCII with accents, CJK and emoji, and every timestamp is in
 2025 (history: no command runs). The same arguments always give
 byte-identical files."""
@@ -124,15 +129,16 @@ def pick(r, weights):
 
 # ---------------------------------------------------------------- Claude
 
-CLAUDE_TOOLS = {"Edit": 24, "Read": 15, "Bash": 25, "Grep": 8, "Glob": 5, "Task": 5,
-                "TodoWrite": 5, "Write": 3}
+CLAUDE_TOOLS = {"Edit": 26, "Read": 15, "Bash": 25, "Grep": 8, "Glob": 5, "Task": 5,
+                "TodoWrite": 5, "Write": 2, "WebSearch": 2, "mcp__docs__query": 3}
 
 
 class Claude:
     def __init__(self, r, sid, t):
         self.r, self.sid, self.t = r, sid, t
         self.out, self.parent = [], None
-        self.cwd = "/home/u/work/projects/proj%d" % r.randint(1, 40)
+        self.cwd = "/home/u/work/projects/proj%d/services/backend-api" % r.randint(1, 40)
+        self.branch = "feature/%s-%d" % ("-".join(r.choice(WORDS[:40]) for _ in range(2)), r.randint(100, 9999))
         self.slug = "%s-%s-%s" % (r.choice(("quiet", "brave", "lucky", "misty")),
                                   r.choice(("river", "stone", "cloud", "maple")), r.choice(("fox", "owl", "elk")))
         self.files = {}
@@ -143,7 +149,7 @@ class Claude:
         self.t += r.randint(50, 8000)
         u = uuid(r)
         line = {"parentUuid": self.parent, "isSidechain": sidechain, "userType": "external",
-                "cwd": self.cwd, "sessionId": self.sid, "version": "2.0.24", "gitBranch": "main",
+                "cwd": self.cwd, "sessionId": self.sid, "version": "2.0.24", "gitBranch": self.branch,
                 "slug": self.slug}
         line.update(rec)
         line.update({"uuid": u, "timestamp": stamp(self.t)})
@@ -179,7 +185,7 @@ class Claude:
             lines = orig.split("\n")
             at = r.randint(0, max(0, len(lines) - 8))
             old = "\n".join(lines[at:at + r.randint(1, 6)])
-            new = code(r, r.randint(1, 40)).rstrip("\n")
+            new = code(r, r.randint(1, 25)).rstrip("\n")
             self.files[p] = orig.replace(old, new, 1) if old else new + orig
             patch = [{"oldStart": at + 1, "oldLines": old.count("\n") + 1, "newStart": at + 1,
                       "newLines": new.count("\n") + 1,
@@ -205,11 +211,26 @@ class Claude:
             return ({"command": "grep -rn %s src" % r.choice(WORDS), "description": text(r, 6)}, out,
                     {"stdout": out, "stderr": "", "interrupted": False, "isImage": False})
         if name == "Grep":
-            names = [self.path() for _ in range(r.randint(0, 12))]
-            body = "\n".join(names)
-            return ({"pattern": r.choice(WORDS), "path": self.cwd, "output_mode": "files_with_matches"},
-                    "Found %d files\n%s" % (len(names), body),
-                    {"mode": "files_with_matches", "filenames": names, "numFiles": len(names)})
+            if r.random() < 0.5:
+                names = [self.path() for _ in range(r.randint(0, 12))]
+                return ({"pattern": r.choice(WORDS), "path": self.cwd, "output_mode": "files_with_matches"},
+                        "Found %d files\n%s" % (len(names), "\n".join(names)),
+                        {"mode": "files_with_matches", "filenames": names, "numFiles": len(names)})
+            body = "".join("%s:%d:%s\n" % (self.path(), r.randint(1, 900), code(r, 1).strip())
+                           for _ in range(r.randint(1, 40)))
+            return ({"pattern": r.choice(WORDS), "path": self.cwd, "output_mode": "content", "-n": True},
+                    body, {"mode": "content", "numFiles": 0, "filenames": [], "content": body,
+                           "numLines": body.count("\n")})
+        if name.startswith("mcp__"):  # an MCP tool: its result is a list of parts
+            parts = [{"type": "text", "text": text(r, r.randint(50, 600))}]
+            return ({"query": text(r, 5)}, parts, parts)
+        if name == "WebSearch":
+            q = text(r, 6)
+            hits = [{"title": text(r, 5), "url": "https://example.org/%s/%d" % (r.choice(("docs", "blog", "issues")), r.randint(1, 99999))}
+                    for _ in range(10)]
+            return ({"query": q}, 'Web search results for query: "%s"\n\nLinks: %s\n\n%s' % (q, json.dumps(hits), text(r, 150)),
+                    {"query": q, "results": [{"tool_use_id": "srvtoolu_%024x" % r.getrandbits(96), "content": hits},
+                                             text(r, 150)], "durationSeconds": r.random() * 20})
         if name == "Glob":
             names = [self.path() for _ in range(r.randint(0, 20))]
             return ({"pattern": "**/*.c"}, "\n".join(names),
@@ -221,7 +242,7 @@ class Claude:
                     {"oldTodos": todos[1:], "newTodos": todos})
         # Task: a sub-agent; its answer comes back twice
         prompt = text(r, r.randint(60, 250))
-        answer = text(r, r.randint(100, 600))
+        answer = text(r, r.randint(50, 300))
         return ({"description": text(r, 4), "prompt": prompt, "subagent_type": "general-purpose"},
                 [{"type": "text", "text": answer}],
                 {"status": "completed", "prompt": prompt, "agentId": "%07x" % r.getrandbits(28),
@@ -236,7 +257,7 @@ class Claude:
         """agent_progress records: a sub-agent's own messages, each repeating its prompt"""
         r = self.r
         agent = "%07x" % r.getrandbits(28)
-        for _ in range(r.randint(5, 32)):
+        for _ in range(r.randint(5, 28)):
             if r.random() < 0.5:
                 inner = {"type": "assistant", "message": {
                     "model": "claude-haiku-4-5", "id": "msg_%024x" % r.getrandbits(96), "type": "message",
@@ -258,7 +279,7 @@ class Claude:
                 "messageId": uuid(r), "trackedFileBackups": {
                     self.path(): {"backupFileName": "%016x@v%d" % (r.getrandbits(64), r.randint(1, 9)),
                                   "version": r.randint(1, 9), "backupTime": stamp(self.t)}
-                    for _ in range(r.randint(0, 3))}, "timestamp": stamp(self.t)}, "isSnapshotUpdate": False}))
+                    for _ in range(r.randint(0, 8))}, "timestamp": stamp(self.t)}, "isSnapshotUpdate": False}))
         self.emit({"type": "user", "message": {"role": "user", "content": text(r, r.randint(3, 120))},
                    "thinkingMetadata": {"level": "high", "disabled": False, "triggers": []}, "todos": []})
         for _ in range(r.randint(1, 14)):
@@ -271,19 +292,22 @@ class Claude:
             name = pick(r, CLAUDE_TOOLS)
             tid = "toolu_%024x" % r.getrandbits(96)
             inp, content, result = self.tool(name)
+            error = r.random() < 0.04
+            if error:  # a failed call: its toolUseResult is the error text
+                content = result = "Error: %s" % text(r, r.randint(5, 400))
             asst = self.emit(self.assistant(mid, req, {"type": "tool_use", "id": tid, "name": name, "input": inp}))
             for _ in range(r.choice((0, 0, 1))):
                 self.progress(tid, {"type": "hook_progress", "hookEvent": "PostToolUse",
                                     "hookName": "PostToolUse:" + name, "command": "~/.claude/hooks/check.sh"})
-            if name == "Bash":
+            if name == "Bash" and not error:
                 for k in range(r.randint(0, 2)):
                     part = text(r, r.randint(0, 60))
                     self.progress(tid, {"type": "bash_progress", "output": part, "fullOutput": part,
                                         "elapsedTimeSeconds": k + 2, "totalLines": k})
-            if name == "Task":
+            if name == "Task" and not error:
                 self.sub_agent(tid, inp["prompt"])
             self.emit({"type": "user", "message": {"role": "user", "content": [
-                {"tool_use_id": tid, "type": "tool_result", "content": content}]},
+                {"tool_use_id": tid, "type": "tool_result", "content": content, "is_error": error}]},
                 "toolUseResult": result, "sourceToolAssistantUUID": asst})
         self.emit(self.assistant("msg_%024x" % r.getrandbits(96), "req_%024x" % r.getrandbits(96),
                                  {"type": "text", "text": text(r, r.randint(10, 300))}))
@@ -312,7 +336,7 @@ def codex(r, sid, t, lines):
 
     emit("session_meta", {"id": sid, "timestamp": stamp(t), "cwd": cwd, "originator": "codex_cli_rs",
                           "cli_version": "0.47.0", "instructions": None, "source": "cli", "model_provider": "openai",
-                          "base_instructions": {"text": text(r, r.randint(400, 1200))},
+                          "base_instructions": {"text": text(r, r.randint(600, 1800))},
                           "git": {"commit_hash": "%040x" % r.getrandbits(160), "branch": "main",
                                   "repository_url": "https://example.org/u/proj.git"}})
     totals = [0, 0, 0, 0]
@@ -351,18 +375,19 @@ def codex(r, sid, t, lines):
                 emit("response_item", {"type": "custom_tool_call_output", "call_id": call, "output": json.dumps(
                     {"output": "Success. Updated the following files:\nM src/x.c\n", "metadata": {"exit_code": 0, "duration_seconds": 0.1}})})
             else:
-                cmd = "grep -rn %s src" % r.choice(WORDS)
+                cmd = "cd %s && rg -n --hidden -g '!target' '%s' src tests | head -n %d" % (cwd, text(r, 3), r.randint(20, 200))
                 emit("response_item", {"type": "function_call", "name": "shell", "call_id": call,
                                        "arguments": json.dumps({"command": ["bash", "-lc", cmd], "workdir": cwd,
-                                                                "timeout_ms": 120000})})
-                res = result_text(r, 0.004, 250)
-                if r.random() < 0.25:
+                                                                "timeout_ms": 120000,
+                                                                "justification": text(r, r.randint(0, 10))}, ensure_ascii=False)})
+                res = result_text(r, 0.003, 300)
+                if r.random() < 0.2:
                     emit("event_msg", {"type": "exec_command_end", "call_id": call, "turn_id": turn,
                                        "command": ["bash", "-lc", cmd], "cwd": cwd,
                                        "parsed_cmd": [{"type": "search", "cmd": cmd, "query": "x", "path": "src"}],
                                        "source": "agent", "stdout": res, "stderr": "", "aggregated_output": res,
                                        "exit_code": 0, "duration": {"secs": 0, "nanos": r.randint(0, 999999999)},
-                                       "formatted_output": res, "status": "completed"})
+                                       "formatted_output": res[:10000], "status": "completed"})
                 emit("response_item", {"type": "function_call_output", "call_id": call, "output": json.dumps(
                     {"output": res, "metadata": {"exit_code": 0, "duration_seconds": 0.1}}, ensure_ascii=False)})
             for _ in range(r.choice((1, 2, 2))):
@@ -385,7 +410,7 @@ def codex(r, sid, t, lines):
                 emit("event_msg", {"type": "agent_message", "message": answer})
                 emit("response_item", {"type": "message", "role": "assistant",
                                        "content": [{"type": "output_text", "text": answer}]})
-        emit("event_msg", {"type": "task_complete", "turn_id": turn, "last_agent_message": text(r, r.randint(10, 150))})
+        emit("event_msg", {"type": "task_complete", "turn_id": turn, "last_agent_message": text(r, r.randint(5, 40))})
         if r.random() < 0.08:
             emit("compacted", {"message": "", "replacement_history": [
                 {"type": "message", "role": r.choice(("user", "assistant")),
@@ -409,12 +434,12 @@ def gemini(r, sid, t, lines):
             calls = []
             for _ in range(r.choice((0, 1, 1, 1, 2))):
                 cid = "%s-%d-%016x" % ("call", t, r.getrandbits(64))
-                kind = pick(r, {"run_shell_command": 45, "replace": 22, "write_file": 8, "read_file": 10, "grep_search": 6})
+                kind = pick(r, {"run_shell_command": 45, "replace": 22, "write_file": 6, "read_file": 10, "grep_search": 6})
                 desc = text(r, r.randint(30, 200))
                 if kind in ("replace", "write_file"):
                     p = "/home/u/proj/src/%s_%d.ts" % (r.choice(("app", "store", "view")), r.randint(1, 20))
                     orig = files.get(p) or code(r, r.randint(30, 350))
-                    new = code(r, r.randint(1, 30))
+                    new = code(r, r.randint(1, 20))
                     after = orig + new
                     files[p] = after
                     diff = "Index: %s\n===\n--- %s\tOriginal\n+++ %s\tWritten\n@@ -1,3 +1,%d @@\n" % (p, p, p, new.count("\n")) + \
