@@ -43,8 +43,8 @@ Tool outputs are mostly small; a few are long (20-200 KB): one in 40 to
 read_file), one in 100 for Claude and Gemini shell commands, one in 330
 for Codex (its real logs hold fewer).
 Text mixes ASCII with accents, CJK and emoji, and every timestamp is in
-2025 (history: no command runs). The same arguments always give
-byte-identical files."""
+2025 (history: no command runs), and so is each file's modification
+time. The same arguments always give byte-identical files."""
 import base64
 import json
 import os
@@ -485,6 +485,9 @@ def gemini(r, sid, t, lines):
     return out[:lines]
 
 
+OCT_2025 = 1759276800  # 2025-10-01T00:00:00Z
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -518,6 +521,11 @@ def main():
                 break  # the size is reached: no truncated last session
             with open(path, "wb") as f:
                 f.write(data)
+            # history: the file was last written in 2025, two days after its
+            # session began (a reader may hold back a file's tail records
+            # until the file has been quiet for a while)
+            mtime = OCT_2025 + t // 1000 + 2 * 86400
+            os.utime(path, (mtime, mtime))
             written += len(data)
             n += 1
     return 0
