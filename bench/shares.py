@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""shares.py FILE_OR_DIR...: the byte composition of session logs, to
-compare bench/gen.py's corpus with the real one (tests/corpus). Reads
-every *.jsonl and *.json file under the arguments, tells the provider of
-each file from its records, and prints per provider the share of bytes
+"""shares.py FILE_OR_DIR... [--vs FILE_OR_DIR...]: the byte composition
+of session logs, to compare bench/gen.py's corpus with the real one
+(tests/corpus). Reads every *.jsonl and *.json file under the arguments,
+tells the provider of each file from its records, and prints per
+provider the share of bytes
 
   Claude  per record type, per top-level field, per progress data.type
           and per toolUseResult kind;
@@ -13,7 +14,11 @@ each file from its records, and prints per provider the share of bytes
 
 A line's bytes count its newline; a field's bytes are its compact JSON
 "key":value; "(keys, punctuation)" is what is left of the lines. Lines
-that do not parse count as "(bad line)"."""
+that do not parse count as "(bad line)". With --vs, Markdown tables put
+the shares of the paths before it (first) next to those after it
+(second), rows of 0.5 % and more:
+
+  bench/shares.py tests/corpus --vs /tmp/corpus"""
 import collections
 import json
 import os
@@ -57,7 +62,7 @@ def tool_result_kind(v):
 
 class Tally:
     def __init__(self):
-        self.total = 0
+        self.total, self.files = 0, 0
         self.tables = collections.OrderedDict()
 
     def add(self, table, key, n):
@@ -128,14 +133,15 @@ def gemini_record(t, rec, n):
         t.add("record type", "(header)", n)
 
 
-def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
+def tally_of(paths):
+    """{provider: Tally} over every log file under paths"""
     tally = collections.OrderedDict((p, Tally()) for p in ("claude", "codex", "gemini"))
-    nfiles = collections.Counter()
-    for path in files(sys.argv[1:]):
-        with open(path, "rb") as f:
-            data = f.read()
+    for path in files(paths):
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            sys.exit("shares.py: cannot read %s: %s" % (path, e.strerror))
         if path.endswith(".json"):
             try:
                 doc = json.loads(data)
@@ -143,7 +149,7 @@ def main():
                 doc = None
             if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
                 t = tally["gemini"]
-                nfiles["gemini"] += 1
+                t.files += 1
                 t.total += len(data)
                 rest = len(data)
                 for m in doc["messages"]:
@@ -168,9 +174,8 @@ def main():
             if prov is None and rec is not None:
                 prov = provider_of(rec)
             recs.append((rec, len(line) + 1))
-        prov = prov or "claude"
-        nfiles[prov] += 1
-        t = tally[prov]
+        t = tally[prov or "claude"]
+        t.files += 1
         for rec, n in recs:
             t.total += n
             if rec is None:
@@ -181,16 +186,53 @@ def main():
                 codex_line(t, rec, n)
             else:
                 gemini_record(t, rec, n)
+    return tally
+
+
+def show(tally):
     for prov, t in tally.items():
         if not t.total:
             continue
-        print("## %s: %d files, %.2f MB" % (prov, nfiles[prov], t.total / 1e6))
+        print("## %s: %d files, %.2f MB" % (prov, t.files, t.total / 1e6))
         for name, counts in t.tables.items():
             print("  %s:" % name)
             for k, n in counts.most_common():
                 if n * 1000 >= t.total:  # 0.1 % and more
                     print("    %5.1f %%  %s" % (100.0 * n / t.total, k))
         print()
+
+
+def compare(a, b, na, nb):
+    """Markdown tables, a's shares next to b's"""
+    for prov in a:
+        ta, tb = a[prov], b[prov]
+        if not ta.total and not tb.total:
+            continue
+        print("### %s: %s %.1f MB, %s %.1f MB\n" % (prov, na, ta.total / 1e6, nb, tb.total / 1e6))
+        for name in list(ta.tables) + [x for x in tb.tables if x not in ta.tables]:
+            ca, cb = ta.tables.get(name, {}), tb.tables.get(name, {})
+            share = lambda t, c, k: 100.0 * c.get(k, 0) / t.total if t.total else 0.0
+            keys = sorted(set(ca) | set(cb), key=lambda k: -max(share(ta, ca, k), share(tb, cb, k)))
+            keys = [k for k in keys if max(share(ta, ca, k), share(tb, cb, k)) >= 0.5]
+            if not keys:
+                continue
+            print("| %s | %s %% | %s %% |\n|---|---:|---:|" % (name, na, nb))
+            for k in keys:
+                print("| %s | %.1f | %.1f |" % (k, share(ta, ca, k), share(tb, cb, k)))
+            print()
+
+
+def main():
+    args = sys.argv[1:]
+    if not args or args[0] in ("-h", "--help"):
+        sys.exit(__doc__)
+    if "--vs" in args:
+        i = args.index("--vs")
+        if i == 0 or i == len(args) - 1:
+            sys.exit("shares.py: --vs needs paths on both sides: shares.py REAL... --vs GENERATED...")
+        compare(tally_of(args[:i]), tally_of(args[i + 1:]), "first", "second")
+    else:
+        show(tally_of(args))
     return 0
 
 
