@@ -36,7 +36,8 @@ with bench/shares.py on tests/corpus), not only what kato stores:
           records with thoughts (subject, description), tokens and
           toolCalls (args, functionResponse result, resultDisplay: a diff
           object with the original and new content for replace and
-          write_file, description, displayName).
+          write_file, description, displayName); a record with tool calls
+          is appended twice, running then final, as the JSONL log does.
 
 Tool outputs are mostly small; a few are long (20-200 KB): one in 40 to
 70 for file reads (Claude's Read and its sub-agents' results, Gemini's
@@ -434,18 +435,18 @@ def gemini(r, sid, t, lines):
             calls = []
             for _ in range(r.choice((0, 1, 1, 1, 2))):
                 cid = "%s-%d-%016x" % ("call", t, r.getrandbits(64))
-                kind = pick(r, {"run_shell_command": 45, "replace": 22, "write_file": 6, "read_file": 10, "grep_search": 6})
-                desc = text(r, r.randint(30, 200))
+                kind = pick(r, {"run_shell_command": 45, "replace": 24, "write_file": 4, "read_file": 10, "grep_search": 6})
+                desc = text(r, r.randint(15, 110))
                 if kind in ("replace", "write_file"):
                     p = "/home/u/proj/src/%s_%d.ts" % (r.choice(("app", "store", "view")), r.randint(1, 20))
-                    orig = files.get(p) or code(r, r.randint(30, 350))
+                    orig = files.get(p) or code(r, r.randint(40, 400))
                     new = code(r, r.randint(1, 20))
                     after = orig + new
                     files[p] = after
                     diff = "Index: %s\n===\n--- %s\tOriginal\n+++ %s\tWritten\n@@ -1,3 +1,%d @@\n" % (p, p, p, new.count("\n")) + \
                         "".join("+" + x + "\n" for x in new.split("\n")[:-1])
                     args = {"file_path": p, "content": after} if kind == "write_file" else \
-                        {"file_path": p, "old_string": orig[:r.randint(10, 300)], "new_string": new}
+                        {"file_path": p, "old_string": orig[:r.randint(10, 150)], "new_string": new}
                     display = {"fileDiff": diff, "fileName": os.path.basename(p), "filePath": p,
                                "originalContent": orig, "newContent": after,
                                "diffStat": {"model_added_lines": new.count("\n"), "model_removed_lines": 0,
@@ -457,7 +458,7 @@ def gemini(r, sid, t, lines):
                     output = long_output(r) if is_long(r) else code(r, r.randint(10, 250))
                     display = ""
                 else:
-                    args = {"command": "grep -rn %s src" % r.choice(WORDS), "description": desc}
+                    args = {"command": "grep -rn %s src" % r.choice(WORDS), "description": text(r, r.randint(4, 12))}
                     res = result_text(r, 0.01, 120)
                     if len(res) > 4000:  # the model gets the head, the full output goes to a file
                         res_model = res[:4000] + "\n... [output truncated, full output in tool-outputs/%s.txt]" % cid
@@ -471,13 +472,22 @@ def gemini(r, sid, t, lines):
                               "description": desc, "displayName": kind.title().replace("_", ""),
                               "renderOutputAsMarkdown": kind != "run_shell_command"})
             rec = {"id": uuid(r), "timestamp": stamp(t), "type": "gemini",
-                   "content": text(r, r.randint(20, 200)) if not calls or r.random() < 0.3 else "",
-                   "thoughts": [{"subject": text(r, r.randint(2, 6)), "description": text(r, r.randint(10, 60)),
+                   "content": text(r, r.randint(15, 150)) if not calls or r.random() < 0.3 else "",
+                   "thoughts": [{"subject": text(r, r.randint(2, 6)), "description": text(r, r.randint(6, 35)),
                                  "timestamp": stamp(t)} for _ in range(r.randint(0, 3))],
                    "tokens": {"input": r.randint(1000, 99999), "output": r.randint(1, 999), "cached": r.randint(0, 90000),
                               "thoughts": r.randint(0, 999), "tool": 0, "total": r.randint(1000, 99999)},
                    "model": "gemini-2.5-pro"}
             if calls:
+                # JSONL appends a message again whenever it changes: first
+                # as the model asked for the calls (no tokens yet, the calls
+                # running), then final with their results
+                first = dict(rec, toolCalls=[{k: v for k, v in c.items() if k not in ("result", "resultDisplay")}
+                                             for c in calls])
+                del first["tokens"]
+                for c in first["toolCalls"]:
+                    c["status"] = "executing"
+                out.append(dump(first))
                 rec["toolCalls"] = calls
             out.append(dump(rec))
             if r.random() < 0.3:
