@@ -56,6 +56,10 @@ for t in $TARGETS; do
 		printf '{"a":"hello \\u00e9 \\ud83d\\ude00 \\u0000 end","b":["xxxxx",{"c":"yyyyyy"}]}' >"$seeds/escapes"
 		printf '"top level string"' >"$seeds/top"
 		printf '{"k":"\\u0000kato:0","v":"abcdefgh"}' >"$seeds/placeholder"
+		# pj_parse_lean: members "a" and "b" (unless it holds "x") left out
+		printf '{"z":1,"a":{"n":[1,-2.5e3,true,null,"s\\"t"]},"b":["y"],"c":"d"}' >"$seeds/lean"
+		printf '{"b":{"x":[{"deep":[[[]]]}]},"a":"tail"} ' >"$seeds/lean-keep"
+		printf '{"c":{"d":{"e":[1,2,3]},"f":"g"},"d":{"h":1}}' >"$seeds/lean-inner"
 		;;
 	frontmatter)
 		$CC $FLAGS -o "$OUT/fuzz_frontmatter" "$top_srcdir/tests/fuzz_frontmatter.c" \

@@ -140,6 +140,151 @@ START_TEST(bad_json_rejected_alike)
 }
 END_TEST
 
+/* ---------------------------------------------------------- pj_parse_lean */
+
+static const struct pj_unread inner[] = {{"deep", NULL, NULL}, {NULL, NULL, NULL}};
+static const struct pj_unread unread[] = {
+	{"skip", NULL, NULL}, {"tur", "\"answers\"", NULL}, {"in", NULL, inner}, {NULL, NULL, NULL}};
+
+/* o with its top-level members in `unread` set to null (what pj_parse_lean
+ * may give), as text; "" when o is NULL. Caller frees. */
+static char *nulled(struct json_object *o)
+{
+	if (!o)
+		return strdup("");
+	struct json_object *in = pj_obj(o, "in");
+	if (in && json_object_object_get_ex(in, "deep", NULL))
+		json_object_object_add(in, "deep", NULL);
+	if (json_object_is_type(o, json_type_object))
+		for (const struct pj_unread *u = unread; u->key; u++)
+			if (!u->inner && json_object_object_get_ex(o, u->key, NULL))
+				json_object_object_add(o, u->key, NULL);
+	return strdup(pj_text(o));
+}
+
+/* pj_parse_lean (from lines of any length) accepts and rejects s as
+ * pj_parse does, and gives the same tree but for unread members. Returns
+ * the lean tree's text as it is ("" for a refusal). Caller frees. */
+static char *lean_same(const char *s, size_t n)
+{
+	struct json_tokener *tok = NULL;
+	struct json_object *a = pj_parse(s, n), *b = pj_parse_lean_from(&tok, s, n, unread, 0);
+	ck_assert_msg(!a == !b, "%.200s: plain %s, lean %s", s, a ? "accepts" : "rejects", b ? "accepts" : "rejects");
+	char *text = strdup(b ? pj_text(b) : "");
+	char *ta = nulled(a), *tb = nulled(b);
+	ck_assert_str_eq(ta, tb);
+	free(ta);
+	free(tb);
+	json_object_put(a);
+	json_object_put(b);
+	if (tok)
+		json_tokener_free(tok);
+	return text;
+}
+
+START_TEST(lean_leaves_out_unread_members)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		/* left out: json-c never sees them */
+		{"{\"a\":1,\"skip\":{\"big\":[1,2,{\"x\":\"y\"}]},\"b\":\"z\"}", "{\"a\":1,\"skip\":null,\"b\":\"z\"}"},
+		{"{ \"skip\" : [ \"t\\\"e\\\\x\\u00e9t\" , -1.5e+3 , true , false , null ] }", "{\"skip\":null}"},
+		{"{\"tur\":{\"stdout\":\"lots of output\"},\"k\":2}", "{\"tur\":null,\"k\":2}"},
+		/* kept: it holds what the plugin reads, or is too short to matter */
+		{"{\"tur\":{\"answers\":{\"q\":\"yes\"}},\"k\":2}", "{\"tur\":{\"answers\":{\"q\":\"yes\"}},\"k\":2}"},
+		{"{\"skip\":true}", "{\"skip\":true}"},
+		/* an escaped key is json-c's to decode: parsed whole */
+		{"{\"sk\\u0069p\":{\"x\":1}}", "{\"skip\":{\"x\":1}}"},
+		/* a nested member of that name is not a top-level one */
+		{"{\"a\":{\"skip\":{\"x\":1}}}", "{\"a\":{\"skip\":{\"x\":1}}}"},
+		/* json-c's extensions in the value: json-c reads the line whole */
+		{"{\"skip\":{\"x\":NaN},\"a\":1}", "{\"skip\":{\"x\":NaN},\"a\":1}"},
+		{"{\"skip\":[1,2,],\"a\":1}", "{\"skip\":[1,2],\"a\":1}"},
+		/* inner rules: the member is read, its member "deep" is not */
+		{"{\"in\":{\"a\":1,\"deep\":{\"x\":[1,2]},\"b\":\"c\"},\"deep\":{\"y\":2}}",
+		 "{\"in\":{\"a\":1,\"deep\":null,\"b\":\"c\"},\"deep\":{\"y\":2}}"},
+		{"{\"in\":[{\"deep\":{\"x\":[1,2]}}]}", "{\"in\":[{\"deep\":{\"x\":[1,2]}}]}"},
+		{"{\"in\":{\"deep\":{\"x\":[1,2]},\"bad\":NaN}}", "{\"in\":{\"deep\":{\"x\":[1,2]},\"bad\":NaN}}"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *t = lean_same(cases[i].in, strlen(cases[i].in));
+		ck_assert_msg(!strcmp(t, cases[i].out), "%s -> %s, not %s", cases[i].in, t, cases[i].out);
+		free(t);
+	}
+	/* refused alike: broken JSON inside or around the value, garbage after */
+	static const char *const bad[] = {
+		"{\"skip\":{\"x\":1}", "{\"skip\":{\"x\":\"unterminated}}", "{\"skip\":{\"x\":1}} x",
+		"{\"skip\":{\"x\" 1},\"a\":1}", "{\"skip\":\"bad \\q escape\",\"a\":1}", "{\"skip\":tru}",
+		"{\"a\":1,\"skip\":{\"x\":1},}x", "{\"skip\":{\"x\":01x}}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *t = lean_same(bad[i], strlen(bad[i]));
+		ck_assert_msg(!*t, "accepted %s", bad[i]);
+		free(t);
+	}
+	/* nesting: json-c refuses a line 300 deep; so must the lean parse, and
+	 * both accept 150 */
+	for (int depth = 150; depth <= 300; depth += 150) {
+		struct buf b = BUF_INIT;
+		buf_adds(&b, "{\"skip\":");
+		for (int d = 0; d < depth; d++)
+			buf_adds(&b, "[");
+		for (int d = 0; d < depth; d++)
+			buf_adds(&b, "]");
+		buf_adds(&b, ",\"a\":1}");
+		char *t = lean_same(b.p, b.len);
+		ck_assert_msg(depth == 300 ? !*t : !strcmp(t, "{\"skip\":null,\"a\":1}"), "depth %d: %s", depth, t);
+		free(t);
+		buf_free(&b);
+	}
+}
+END_TEST
+
+/* Every line of the committed corpus, whole and cut at many places, and
+ * with a byte changed: the lean parse agrees with json-c. */
+static int lean_corpus_file(const char *path)
+{
+	size_t n;
+	char *data = tu_read(path, &n);
+	int lines = 0;
+	for (char *p = data, *end = data + n; p < end; lines++) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		free(lean_same(p, len));
+		for (size_t cut = len / 7; cut < len; cut += len / 7 + 1)
+			free(lean_same(p, cut));
+		if (len > 40) {
+			char keep = p[len / 2];
+			p[len / 2] = keep == '}' ? ']' : keep == '"' ? '\\' : '"';
+			free(lean_same(p, len));
+			p[len / 2] = keep;
+		}
+		p += len + 1;
+	}
+	free(data);
+	return lines;
+}
+
+START_TEST(lean_agrees_with_json_c_on_the_corpus)
+{
+	static const char *const files[] = {
+		"tests/corpus/claude/DERIVED-jazzyalex-composite.jsonl",
+		"tests/corpus/claude/entire-image-toolresult-opus46.jsonl",
+		"tests/corpus/claude/codemie-2.0.76-compact.jsonl",
+		"tests/corpus/codex/DERIVED-jazzyalex-composite-0.146.jsonl",
+		"tests/corpus/gemini/DERIVED-jazzyalex-jsonl-v040.jsonl",
+	};
+	int lines = 0;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char *path = tu_src(files[i]);
+		lines += lean_corpus_file(path);
+		free(path);
+	}
+	ck_assert_int_gt(lines, 500);
+}
+END_TEST
+
 START_TEST(huge_line_threshold)
 {
 	/* a real 9 MiB line through pj_parse_line: one decoded copy */
@@ -213,6 +358,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, bad_json_rejected_alike);
 	tcase_add_test(tc, huge_line_threshold);
 	tcase_add_test(tc, normalize_view);
+	tcase_add_test(tc, lean_leaves_out_unread_members);
+	tcase_add_test(tc, lean_agrees_with_json_c_on_the_corpus);
 	suite_add_tcase(s, tc);
 	return s;
 }

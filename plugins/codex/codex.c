@@ -1975,6 +1975,21 @@ static int cx_open_file(const struct kato_host *host, void *ctx, const char *pat
 	return 0;
 }
 
+/* Members of a record's payload no part of this plugin reads: json-c is
+ * spared building them (pj_parse_lean). A token_count's usage and rate
+ * limits are about a fifth of real rollouts, a reasoning item's
+ * encrypted_content a tenth. */
+static const struct pj_unread cx_payload_unread[] = {
+	{"info", NULL, NULL},
+	{"rate_limits", NULL, NULL},
+	{"encrypted_content", NULL, NULL},
+	{NULL, NULL, NULL},
+};
+static const struct pj_unread cx_unread[] = {
+	{"payload", NULL, cx_payload_unread},
+	{NULL, NULL, NULL},
+};
+
 static int cx_parse_line(void *state, const char *line, size_t len)
 {
 	struct cx_state *st = state;
@@ -1983,7 +1998,7 @@ static int cx_parse_line(void *state, const char *line, size_t len)
 		k++;
 	if (k == len)
 		return 0; /* a blank line: nothing to read */
-	struct json_object *o = pj_parse_line_with(&st->tok, line, len);
+	struct json_object *o = pj_parse_lean(&st->tok, line, len, cx_unread);
 	if (!o)
 		return 1;
 	if (json_object_is_type(o, json_type_object))

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* A string value decoded by pj_parse_big rather than by json-c. It hangs
  * on the json-c string that holds its placeholder, as the userdata of that
@@ -427,6 +430,273 @@ struct json_object *pj_parse_line(const char *s, size_t n)
 struct json_object *pj_parse_line_with(struct json_tokener **tok, const char *s, size_t n)
 {
 	return big_with(tok, s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
+}
+
+/* ---- pj_parse_lean: a line without the members its plugin never reads */
+
+/* Nesting pj_parse_lean follows (json-c's own limit, pj_parse's, is 256:
+ * a line deeper than this is left to json-c to accept or refuse). */
+#define LEAN_DEPTH 200
+
+static size_t skip_ws(const char *s, size_t n, size_t k)
+{
+	while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r'))
+		k++;
+	return k;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Past the string literal opening at s[*i], if it is plain JSON (no raw
+ * control byte, only JSON's escapes); *escaped: it has an escape. */
+static bool skip_string(const char *s, size_t n, size_t *i, bool *escaped)
+{
+	size_t k = *i + 1;
+	*escaped = false;
+	for (;;) {
+#ifdef __SSE2__
+		/* 16 bytes at a time to the next '"', '\\' or control byte */
+		const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1f);
+		while (k + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+						 _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
+			int bits = _mm_movemask_epi8(m);
+			if (bits) {
+				k += (size_t)__builtin_ctz((unsigned)bits);
+				break;
+			}
+			k += 16;
+		}
+#endif
+		while (k < n && s[k] != '"' && s[k] != '\\' && (unsigned char)s[k] >= 0x20)
+			k++;
+		if (k >= n || (unsigned char)s[k] < 0x20)
+			return false;
+		if (s[k] == '"') {
+			*i = k + 1;
+			return true;
+		}
+		*escaped = true;
+		if (k + 1 >= n)
+			return false;
+		uint32_t cp;
+		switch (s[k + 1]) {
+		case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+			k += 2;
+			break;
+		case 'u':
+			if (k + 6 > n || hex4(s + k + 2, &cp) < 0)
+				return false;
+			k += 6;
+			break;
+		default:
+			return false;
+		}
+	}
+}
+
+static bool skip_number(const char *s, size_t n, size_t *i)
+{
+	size_t k = *i;
+	if (k < n && s[k] == '-')
+		k++;
+	if (k >= n || !is_digit(s[k]))
+		return false;
+	if (s[k] == '0')
+		k++;
+	else
+		while (k < n && is_digit(s[k]))
+			k++;
+	if (k < n && s[k] == '.') {
+		if (++k >= n || !is_digit(s[k]))
+			return false;
+		while (k < n && is_digit(s[k]))
+			k++;
+	}
+	if (k < n && (s[k] == 'e' || s[k] == 'E')) {
+		if (++k < n && (s[k] == '+' || s[k] == '-'))
+			k++;
+		if (k >= n || !is_digit(s[k]))
+			return false;
+		while (k < n && is_digit(s[k]))
+			k++;
+	}
+	*i = k;
+	return true;
+}
+
+/* Past the JSON value at s[*i] (after blanks), if it is plain JSON
+ * (RFC 8259, object keys without escapes, nesting below LEAN_DEPTH):
+ * json-c then accepts it too. false for anything else, which json-c may
+ * read otherwise (its comments, single quotes, NaN, trailing commas). */
+static bool skip_value(const char *s, size_t n, size_t *i, int depth)
+{
+	size_t k = skip_ws(s, n, *i);
+	bool esc;
+	if (k >= n)
+		return false;
+	switch (s[k]) {
+	case '"':
+		if (!skip_string(s, n, &k, &esc))
+			return false;
+		break;
+	case '{':
+	case '[': {
+		bool obj = s[k] == '{';
+		char close = obj ? '}' : ']';
+		if (depth >= LEAN_DEPTH)
+			return false;
+		k = skip_ws(s, n, k + 1);
+		if (k < n && s[k] == close) {
+			k++;
+			break;
+		}
+		for (;;) {
+			if (obj) {
+				if (k >= n || s[k] != '"' || !skip_string(s, n, &k, &esc) || esc)
+					return false;
+				k = skip_ws(s, n, k);
+				if (k >= n || s[k] != ':')
+					return false;
+				k++;
+			}
+			if (!skip_value(s, n, &k, depth + 1))
+				return false;
+			k = skip_ws(s, n, k);
+			if (k < n && s[k] == ',') {
+				k = skip_ws(s, n, k + 1);
+				continue;
+			}
+			if (k < n && s[k] == close) {
+				k++;
+				break;
+			}
+			return false;
+		}
+		break;
+	}
+	case 't':
+	case 'f':
+	case 'n': {
+		const char *lit = s[k] == 't' ? "true" : s[k] == 'f' ? "false" : "null";
+		size_t len = strlen(lit);
+		if (n - k < len || memcmp(s + k, lit, len))
+			return false;
+		k += len;
+		break;
+	}
+	default:
+		if (!skip_number(s, n, &k))
+			return false;
+	}
+	*i = k;
+	return true;
+}
+
+/* The unread member named s[from..to) (a key without escapes), if any. */
+static const struct pj_unread *unread_key(const struct pj_unread *unread, const char *s, size_t from, size_t to)
+{
+	for (; unread && unread->key; unread++)
+		if (strlen(unread->key) == to - from && !memcmp(s + from, unread->key, to - from))
+			return unread;
+	return NULL;
+}
+
+/* The values pj_parse_lean leaves out: s[from[i]..to[i]), in order. */
+#define LEAN_SPANS 8
+struct lean {
+	size_t from[LEAN_SPANS], to[LEAN_SPANS], n, cut;
+};
+
+/* Past the object opening at s[*i] (at nesting `depth`), if it is plain
+ * JSON as skip_value takes it, noting in l the values of its members in
+ * `unread` (or, for one with inner rules whose value is an object, those
+ * of its members in turn). */
+static bool scan_object(const char *s, size_t n, size_t *i, int depth, const struct pj_unread *unread,
+			struct lean *l)
+{
+	size_t k = skip_ws(s, n, *i + 1);
+	bool esc;
+	if (depth >= LEAN_DEPTH)
+		return false;
+	if (k < n && s[k] == '}') {
+		*i = k + 1;
+		return true;
+	}
+	for (;;) {
+		size_t key = k;
+		if (k >= n || s[k] != '"' || !skip_string(s, n, &k, &esc) || esc)
+			return false;
+		const struct pj_unread *u = unread_key(unread, s, key + 1, k - 1);
+		k = skip_ws(s, n, k);
+		if (k >= n || s[k] != ':')
+			return false;
+		size_t v = skip_ws(s, n, k + 1);
+		k = v;
+		if (u && u->inner && v < n && s[v] == '{') {
+			if (!scan_object(s, n, &k, depth + 1, u->inner, l))
+				return false;
+		} else {
+			if (!skip_value(s, n, &k, depth + 1))
+				return false;
+			if (u && !u->inner && l->n < LEAN_SPANS && k - v > 4 &&
+			    !(u->unless && pj_find(s + v, k - v, u->unless))) {
+				l->from[l->n] = v;
+				l->to[l->n++] = k;
+				l->cut += k - v - 4;
+			}
+		}
+		k = skip_ws(s, n, k);
+		if (k < n && s[k] == ',') {
+			k = skip_ws(s, n, k + 1);
+			continue;
+		}
+		if (k < n && s[k] == '}') {
+			*i = k + 1;
+			return true;
+		}
+		return false;
+	}
+}
+
+struct json_object *pj_parse_lean_from(struct json_tokener **tok, const char *s, size_t n,
+				       const struct pj_unread *unread, size_t min_line)
+{
+	if (n < min_line || n >= PJ_HUGE_LINE)
+		return big_with(tok, s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
+	struct lean l = {.n = 0};
+	size_t k = skip_ws(s, n, 0);
+	bool plain = k < n && s[k] == '{' && scan_object(s, n, &k, 1, unread, &l);
+	/* then only what pj_parse lets follow a value */
+	while (plain && k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n' || !s[k]))
+		k++;
+	if (!plain || k != n || !l.n)
+		return parse_with(tok, s, n);
+	char *lean = malloc(n - l.cut + 1);
+	if (!lean)
+		return parse_with(tok, s, n);
+	size_t w = 0, r = 0;
+	for (size_t j = 0; j < l.n; j++) {
+		memcpy(lean + w, s + r, l.from[j] - r);
+		w += l.from[j] - r;
+		memcpy(lean + w, "null", 4);
+		w += 4;
+		r = l.to[j];
+	}
+	memcpy(lean + w, s + r, n - r);
+	w += n - r;
+	struct json_object *o = parse_with(tok, lean, w);
+	free(lean);
+	return o;
+}
+
+struct json_object *pj_parse_lean(struct json_tokener **tok, const char *s, size_t n, const struct pj_unread *unread)
+{
+	return pj_parse_lean_from(tok, s, n, unread, PJ_LEAN_LINE);
 }
 
 const char *pj_find(const char *s, size_t n, const char *needle)

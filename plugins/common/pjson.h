@@ -46,6 +46,28 @@ struct json_object *pj_parse_line(const char *s, size_t n);
  * line (about 6 % of a backfill's instructions). The caller frees it with
  * json_tokener_free (not NULL: json-c 0.16 crashes on it). */
 struct json_object *pj_parse_line_with(struct json_tokener **tok, const char *s, size_t n);
+
+/* A member of a record that a plugin never reads: `key`, unless the raw
+ * text of its value holds `unless` (NULL: whatever it holds). With
+ * `inner`, the member itself is read but those of its members (when it is
+ * an object) are not. A list ends with a NULL key. */
+struct pj_unread {
+	const char *key;
+	const char *unless;
+	const struct pj_unread *inner;
+};
+/* Lines shorter than this are parsed whole by pj_parse_lean. */
+#define PJ_LEAN_LINE ((size_t)512)
+/* pj_parse_line_with, except that in a line that is one plain JSON object
+ * (RFC 8259, keys without escapes) the members listed in `unread` come
+ * back as null, so json-c builds no tree for them: pjson checks their text is plain JSON, which json-c
+ * accepts, and json-c parses the rest. A line accepted or refused
+ * whole is accepted or refused alike (tests/fuzz_pjson.c). */
+struct json_object *pj_parse_lean(struct json_tokener **tok, const char *s, size_t n,
+				  const struct pj_unread *unread);
+/* pj_parse_lean from lines of min_line bytes (for tests). */
+struct json_object *pj_parse_lean_from(struct json_tokener **tok, const char *s, size_t n,
+				       const struct pj_unread *unread, size_t min_line);
 /* pj_parse_line with its two thresholds as parameters (for tests). */
 struct json_object *pj_parse_big(const char *s, size_t n, size_t min_line, size_t min_str);
 
