@@ -737,7 +737,7 @@ static void cx_tool_result(const struct cx_line *ln, const char *call_id, const 
  * unwrapped, a non-zero exit code kept as a last line "(exit code N)";
  * lists of content parts give their texts; other values their
  * JSON. */
-static void cx_output_text(struct cx_text *out, struct json_object *output, bool *error)
+static void cx_output_text(struct cx_state *st, struct cx_text *out, struct json_object *output, bool *error)
 {
 	struct pj_buf *b = &out->buf;
 	size_t tn;
@@ -752,7 +752,7 @@ static void cx_output_text(struct cx_text *out, struct json_object *output, bool
 		const char *s = pj_sval(output, &sn);
 		struct json_object *o = NULL;
 		if (s[0] == '{')
-			o = pj_parse(s, sn);
+			o = pj_parse_with(&st->tok, s, sn);
 		const char *inner = pj_strn(o, "output", &in);
 		if (inner) {
 			pj_add(b, inner, in);
@@ -946,11 +946,11 @@ static void cx_answers(const struct cx_line *ln, const char *call_id, struct jso
 	struct json_object *parsed = NULL, *obj = output;
 	if (json_object_is_type(output, json_type_string)) {
 		const char *s = cx_sget(output);
-		parsed = pj_parse(s, strlen(s));
+		parsed = pj_parse_with(&ln->st->tok, s, strlen(s));
 		obj = parsed;
 	}
 	struct json_object *answers = pj_obj(obj, "answers");
-	struct json_object *qs = pending ? pj_parse(pending->questions, strlen(pending->questions)) : NULL;
+	struct json_object *qs = pending ? pj_parse_with(&ln->st->tok, pending->questions, strlen(pending->questions)) : NULL;
 	const char *ptype = "response_item.function_call_output.request_user_input";
 	size_t i = 0;
 	bool any = false;
@@ -1141,7 +1141,7 @@ static void cx_function_call(const struct cx_line *ln, struct json_object *p, bo
 	struct json_object *input = NULL, *owned = NULL;
 	if (json_object_is_type(raw, json_type_string)) {
 		const char *s = cx_sget(raw);
-		owned = pj_parse(s, strlen(s));
+		owned = pj_parse_with(&ln->st->tok, s, strlen(s));
 		if (!json_object_is_type(owned, json_type_object)) {
 			json_object_put(owned);
 			owned = json_object_new_object();
@@ -1192,7 +1192,7 @@ static void cx_function_output(const struct cx_line *ln, struct json_object *p, 
 		text.p = pj_sval(output, &text.len);
 		error = false;
 	} else {
-		cx_output_text(&text, output, &error);
+		cx_output_text(ln->st, &text, output, &error);
 	}
 	const char *ptype = custom ? "response_item.custom_tool_call_output" : "response_item.function_call_output";
 	cx_tool_result(ln, call_id, text.p, text.len, error, CX_R, ptype, cx_nstr(p, "id"));
@@ -1200,7 +1200,7 @@ static void cx_function_output(const struct cx_line *ln, struct json_object *p, 
 		struct json_object *parsed = NULL;
 		const char *os = json_object_is_type(output, json_type_string) ? cx_sget(output) : NULL;
 		if (os && os[0] == '{')
-			parsed = pj_parse(os, strlen(os));
+			parsed = pj_parse_with(&ln->st->tok, os, strlen(os));
 		bool answers = pj_obj(json_object_is_type(output, json_type_object) ? output : parsed, "answers") != NULL;
 		json_object_put(parsed);
 		if (answers || cx_rui_find(ln->st, call_id)) {
@@ -1383,7 +1383,7 @@ static void cx_mcp_end(const struct cx_line *ln, struct json_object *p, const ch
 		out.p = pj_str(res, "Err");
 		error = true;
 	} else if (res) {
-		cx_output_text(&out, pj_arr(res, "content") ? pj_arr(res, "content") : res, &error);
+		cx_output_text(ln->st, &out, pj_arr(res, "content") ? pj_arr(res, "content") : res, &error);
 		error = pj_bool(res, "isError", false);
 	}
 	struct json_object *args = pj_obj(inv, "arguments");

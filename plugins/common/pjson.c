@@ -141,6 +141,11 @@ struct json_object *pj_parse(const char *s, size_t n)
 	return parse_with(NULL, s, n);
 }
 
+struct json_object *pj_parse_with(struct json_tokener **tok, const char *s, size_t n)
+{
+	return parse_with(tok, s, n);
+}
+
 /* Characters that may stand between the string literals of a JSON text
  * (structure, numbers, true/false/null and json-c's NaN/Infinity). Any
  * other (json-c's comments and single quotes, a NUL) sends a line to the

@@ -27,6 +27,9 @@ const char *pj_text(struct json_object *v);
 /* Parse one line or document; NULL unless it is exactly one JSON value.
  * Nesting up to 256 levels. Caller owns the result. */
 struct json_object *pj_parse(const char *s, size_t n);
+/* pj_parse with the tokener *tok, made on the first call and reset on
+ * each (see pj_parse_line_with): making one clears 256 levels of state. */
+struct json_object *pj_parse_with(struct json_tokener **tok, const char *s, size_t n);
 
 /* A record line at least PJ_HUGE_LINE long has its string values of at
  * least PJ_HUGE_STR raw bytes decoded by pjson, once, into their own
