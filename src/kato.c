@@ -224,6 +224,7 @@ static int cmd_import(int argc, char **argv)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	store_bulk(store, true);
+	store_group(store, true);
 	int status = 0;
 	long long empty = 0, unknown = 0;
 	for (int i = optind; i < argc; i++) {
@@ -259,6 +260,10 @@ static int cmd_import(int argc, char **argv)
 		}
 		buf_free(&tried);
 		free(abs);
+	}
+	if (store_group(store, false) < 0) {
+		fprintf(stderr, "kato: cannot commit the import: %s\n", store_errmsg(store));
+		status = EXIT_FAILURE;
 	}
 	store_bulk(store, false);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

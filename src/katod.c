@@ -940,6 +940,7 @@ int main(int argc, char **argv)
 	notify("READY=1\nSTATUS=reading existing history");
 	setup_roots(&d);
 	store_bulk(d.store, true);
+	store_group(d.store, true);
 	if (!getenv("KATOD_ONE_THREAD")) /* the single-threaded backfill, for tests */
 		d.pipe = pipeline_new(&d.in, read_done, &d);
 	size_t watched = watch_roots(&d);
@@ -949,6 +950,10 @@ int main(int argc, char **argv)
 	pipeline_free(d.pipe);
 	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 	d.pipe = NULL;
+	/* before the recorder runs: its commits must be durable at once */
+	if (store_group(d.store, false) < 0)
+		log_error("store: cannot commit the backfill: %s; it is read again at the next start",
+			  store_errmsg(d.store));
 	/* stopped half way: the files not read yet keep the old "since" */
 	bool scanned = !d.stop;
 	if (scanned)

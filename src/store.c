@@ -19,6 +19,7 @@
 enum stmt {
 	ST_SESSION_GET, ST_SESSION_ADD, ST_EVENT_ADD, ST_FILE_GET, ST_FILE_PUT,
 	ST_FILE_DEL, ST_COUNT_ADD, ST_SESSION_TS, ST_TEXT_GET, ST_TEXT_ADD, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
 	ST_N
 };
 
@@ -51,6 +52,10 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	/* one batch inside a group's transaction (store_group) */
+	[ST_SAVEPOINT] = "SAVEPOINT batch",
+	[ST_RELEASE] = "RELEASE batch",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO batch",
 	[ST_SESSION_TS] = "UPDATE sessions SET first_ts = CASE WHEN first_ts IS NULL OR ?2 < first_ts "
 			  "THEN ?2 ELSE first_ts END, last_ts = CASE WHEN last_ts IS NULL OR ?2 > last_ts "
 			  "THEN ?2 ELSE last_ts END WHERE id=?1",
@@ -66,6 +71,10 @@ struct store {
 	sqlite3_stmt *st[ST_N];
 	bool readonly;
 	bool counted; /* counts_since_ms is set */
+	/* store_group: batches gather in one transaction (open), each in a
+	 * savepoint (batch), until it holds STORE_GROUP_BYTES of events */
+	bool group, group_open, batch;
+	size_t group_bytes;
 	int schema;
 	/* In a transaction, the first and last timestamps of the events
 	 * added to session ts_sid since the last flush: its row is updated
@@ -522,20 +531,68 @@ static int note_ts(struct store *s, int64_t sid, const char *ts)
 
 int store_begin(struct store *s)
 {
-	return step_tx(s, ST_BEGIN, "BEGIN IMMEDIATE");
+	if (!s->group)
+		return step_tx(s, ST_BEGIN, "BEGIN IMMEDIATE");
+	if (!s->group_open) {
+		if (step_tx(s, ST_BEGIN, "BEGIN IMMEDIATE") < 0)
+			return -1;
+		s->group_open = true;
+		s->group_bytes = 0;
+	}
+	if (step_tx(s, ST_SAVEPOINT, "SAVEPOINT batch") < 0)
+		return -1;
+	s->batch = true;
+	return 0;
+}
+
+/* Commit the group's transaction, if one is open. */
+static int group_commit(struct store *s)
+{
+	if (!s->group_open)
+		return 0;
+	s->group_open = false;
+	return step_tx(s, ST_COMMIT, "COMMIT");
 }
 
 int store_commit(struct store *s)
 {
 	if (flush_ts(s) < 0)
 		return -1;
-	return step_tx(s, ST_COMMIT, "COMMIT");
+	if (!s->group)
+		return step_tx(s, ST_COMMIT, "COMMIT");
+	s->batch = false;
+	if (step_tx(s, ST_RELEASE, "RELEASE batch") < 0)
+		return -1;
+	return s->group_bytes >= STORE_GROUP_BYTES ? group_commit(s) : 0;
 }
 
 void store_rollback(struct store *s)
 {
 	s->ts_sid = 0;
-	step_tx(s, ST_ROLLBACK, "ROLLBACK");
+	if (s->group && s->batch && !sqlite3_get_autocommit(s->db) &&
+	    step_tx(s, ST_ROLLBACK_TO, "ROLLBACK TO batch") == 0 && step_tx(s, ST_RELEASE, "RELEASE batch") == 0) {
+		s->batch = false; /* the batch is undone; the group goes on */
+		return;
+	}
+	/* the whole transaction: outside a group, or the group's own went
+	 * wrong (SQLite may already have rolled it back) */
+	s->batch = s->group_open = false;
+	if (!sqlite3_get_autocommit(s->db))
+		step_tx(s, ST_ROLLBACK, "ROLLBACK");
+}
+
+int store_group(struct store *s, bool on)
+{
+	int rc = 0;
+	if (!on && s->group) {
+		if (s->batch) /* a batch left open: it never happened */
+			store_rollback(s);
+		rc = group_commit(s);
+		if (rc < 0)
+			store_rollback(s);
+	}
+	s->group = on;
+	return rc;
 }
 
 /* Take a prepared statement, reset and unbound. */
@@ -683,6 +740,8 @@ static int add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 	if (rc != SQLITE_DONE)
 		return -1;
 	*seq = sqlite3_changes(s->db) ? sqlite3_last_insert_rowid(s->db) : 0;
+	if (*seq)
+		s->group_bytes += n;
 	if (*seq && fill && write_big(s, *seq, n, fill, ud) < 0)
 		return -1;
 	/* the search index, in the same transaction as the event: what it

@@ -58,6 +58,19 @@ struct sqlite3 *store_db(struct store *s);
 #define STORE_PAGE_SIZE "16384"
 int store_bulk(struct store *s, bool on);
 
+/* Group commits, for a backfill or an import: with on, each
+ * store_begin .. store_commit is a savepoint inside one transaction that
+ * is committed once it holds STORE_GROUP_BYTES of new events (and by
+ * store_group off); store_rollback undoes only its own batch. A file's
+ * events still commit together with its cursor, with other files'; a
+ * crash loses no more than the uncommitted files' progress, which is read
+ * again. Every commit of an index page writes the page again (to the WAL
+ * and at the checkpoint): many small files, each its own transaction,
+ * wrote the store five times over. Never on while the recorder runs: its
+ * commits must be durable before it writes a file. off commits. */
+#define STORE_GROUP_BYTES (32u << 20)
+int store_group(struct store *s, bool on);
+
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "autoconfig.h"
 
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 
 #include "store.h"
 #include "testutil.h"
@@ -276,6 +278,109 @@ START_TEST(page_size_of_new_and_old_stores)
 }
 END_TEST
 
+/* Events in the store as another connection sees them (committed). */
+static int committed_events(const char *path, const char *like)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE json LIKE ?1", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void add_batch(struct store *s, int64_t sid, const char *text, bool keep)
+{
+	int64_t seq;
+	char json[128];
+	snprintf(json, sizeof json, "{\"content\":\"%s\"}", text);
+	struct fingerprint fp = fp_of(text);
+	ck_assert_int_eq(store_begin(s), 0);
+	ck_assert_int_eq(store_add_event(s, sid, &fp, "message.user", "2026-01-01T00:00:00Z", 0, json, &seq), 0);
+	ck_assert_int_gt(seq, 0);
+	if (keep)
+		ck_assert_int_eq(store_commit(s), 0);
+	else
+		store_rollback(s);
+}
+
+/* Group commits: batches commit together at the end (or once the group
+ * is big); a batch rolled back inside it is undone alone; killed before
+ * the end, the group never happened and the store is sound. */
+START_TEST(group_commits)
+{
+	char *path;
+	struct store *s = open_tmp(&path);
+	int64_t sid;
+	ck_assert_int_eq(store_session(s, "claude", "g", &sid), 0);
+	ck_assert_int_eq(store_group(s, true), 0);
+	add_batch(s, sid, "first", true);
+	add_batch(s, sid, "undone", false);
+	add_batch(s, sid, "third", true);
+	ck_assert_int_eq(committed_events(path, "%"), 0); /* not yet */
+	ck_assert_int_eq(store_group(s, false), 0);
+	ck_assert_int_eq(committed_events(path, "%first%"), 1);
+	ck_assert_int_eq(committed_events(path, "%third%"), 1);
+	ck_assert_int_eq(committed_events(path, "%undone%"), 0);
+	/* off again: every batch commits at once */
+	add_batch(s, sid, "alone", true);
+	ck_assert_int_eq(committed_events(path, "%alone%"), 1);
+
+	/* a group that grows past STORE_GROUP_BYTES commits by itself */
+	ck_assert_int_eq(store_group(s, true), 0);
+	size_t big = 512 << 10; /* under STORE_BIG_ROW */
+	char *json = malloc(big + 32);
+	size_t total = 0;
+	for (int i = 0; total < STORE_GROUP_BYTES; i++) {
+		int n = snprintf(json, 32, "{\"content\":\"big%d ", i);
+		memset(json + n, 'x', big);
+		strcpy(json + n + big, "\"}");
+		struct fingerprint fp;
+		fingerprint_bytes(json, strlen(json), &fp);
+		int64_t seq;
+		ck_assert_int_eq(store_begin(s), 0);
+		ck_assert_int_eq(store_add_event(s, sid, &fp, "tool.result", NULL, 0, json, &seq), 0);
+		ck_assert_int_eq(store_commit(s), 0);
+		total += strlen(json);
+		/* nothing seen until the group is big enough, then all of it */
+		ck_assert_int_eq(committed_events(path, "%big%"), total < STORE_GROUP_BYTES ? 0 : i + 1);
+	}
+	free(json);
+	ck_assert_int_eq(store_group(s, false), 0);
+	store_close(s);
+
+	/* killed with the group open */
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct store *c;
+		if (store_open(path, false, &c, NULL) < 0)
+			_exit(3);
+		store_group(c, true);
+		add_batch(c, sid, "lost", true);
+		add_batch(c, sid, "lost too", true);
+		raise(SIGKILL);
+		_exit(4);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	ck_assert_int_eq(committed_events(path, "%lost%"), 0);
+	char *err = NULL;
+	ck_assert_msg(store_open(path, false, &s, &err) == 0, "%s", err);
+	ck_assert_int_eq(db_int(store_db(s), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
+	add_batch(s, sid, "lost", true); /* and it can be stored again */
+	ck_assert_int_eq(committed_events(path, "%lost%"), 1);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
 START_TEST(missing_or_newer_store_is_a_clear_error)
 {
 	struct store *s;
@@ -363,6 +468,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, readers_see_a_running_writer);
 	tcase_add_test(tc, missing_or_newer_store_is_a_clear_error);
 	tcase_add_test(tc, page_size_of_new_and_old_stores);
+	tcase_add_test(tc, group_commits);
 	suite_add_tcase(s, tc);
 	return s;
 }
