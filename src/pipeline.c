@@ -60,16 +60,16 @@ struct pipeline {
 	bool closing;
 };
 
-/* A worker's handoff for job `it`: queue the batch, waiting for room in
- * the job's own queue (or, with `wait`, until it is applied). Each file
- * has a queue of its own: a worker ahead of the store's thread fills its
- * file's queue and waits, and never takes the room the file being applied
- * needs. */
+/* What a worker's handoff is given: the pipeline and the file. */
 struct run {
 	struct pipeline *pl;
 	struct job_item *it;
 };
 
+/* A worker's handoff: queue the batch, waiting for room in the file's
+ * own queue (or, with `wait`, until it is applied). Each file has a queue
+ * of its own: a worker ahead of the store's thread fills its file's queue
+ * and waits, and never takes the room the file being applied needs. */
 static void handoff(void *ud, struct ingest_batch *b, bool wait)
 {
 	struct run *r = ud;

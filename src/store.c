@@ -75,6 +75,13 @@ struct store {
 	 * savepoint (batch), until it holds STORE_GROUP_BYTES of events */
 	bool group, group_open, batch;
 	size_t group_bytes;
+	/* store_count in a transaction: added up per provider and type, and
+	 * written when it commits (one row update per type, not per record) */
+	struct pending_count {
+		char *provider, *type;
+		int64_t n;
+	} *counts;
+	size_t ncounts, capcounts;
 	int schema;
 	/* In a transaction, the first and last timestamps of the events
 	 * added to session ts_sid since the last flush: its row is updated
@@ -209,6 +216,16 @@ static int pragma_int(struct store *s, const char *sql, int *v)
 		*v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Forget the counts of the transaction (rolled back, or written). */
+static void drop_counts(struct store *s)
+{
+	for (size_t i = 0; i < s->ncounts; i++) {
+		free(s->counts[i].provider);
+		free(s->counts[i].type);
+	}
+	s->ncounts = 0;
 }
 
 /* PRAGMA wal_autocheckpoint for a WAL of about `bytes`, in this store's
@@ -431,6 +448,8 @@ void store_close(struct store *s)
 	sqlite3_close(s->db);
 	buf_free(&s->ts_first);
 	buf_free(&s->ts_last);
+	drop_counts(s);
+	free(s->counts);
 	free(s);
 }
 
@@ -529,6 +548,32 @@ static int note_ts(struct store *s, int64_t sid, const char *ts)
 	return 0;
 }
 
+static int count_row(struct store *s, const char *provider, const char *type, int64_t n)
+{
+	if (!s->counted) { /* when counting started, for kato status */
+		s->counted = true;
+		sqlite3_exec(s->db, "INSERT OR IGNORE INTO meta(key, value) VALUES('counts_since_ms', "
+			     "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))", NULL, NULL, NULL);
+	}
+	sqlite3_stmt *st = stmt(s, ST_COUNT_ADD);
+	bind_text(st, 1, provider);
+	bind_text(st, 2, type);
+	sqlite3_bind_int64(st, 3, n);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Write the counts of the transaction, before it commits. */
+static int flush_counts(struct store *s)
+{
+	int rc = 0;
+	for (size_t i = 0; i < s->ncounts && rc == 0; i++)
+		rc = count_row(s, s->counts[i].provider, s->counts[i].type, s->counts[i].n);
+	drop_counts(s);
+	return rc;
+}
+
 int store_begin(struct store *s)
 {
 	if (!s->group)
@@ -539,7 +584,8 @@ int store_begin(struct store *s)
 		s->group_open = true;
 		s->group_bytes = 0;
 	}
-	if (step_tx(s, ST_SAVEPOINT, "SAVEPOINT batch") < 0)
+	/* counts made between batches are the group's, not this batch's */
+	if (flush_counts(s) < 0 || step_tx(s, ST_SAVEPOINT, "SAVEPOINT batch") < 0)
 		return -1;
 	s->batch = true;
 	return 0;
@@ -551,12 +597,14 @@ static int group_commit(struct store *s)
 	if (!s->group_open)
 		return 0;
 	s->group_open = false;
+	if (flush_ts(s) < 0 || flush_counts(s) < 0) /* made between batches */
+		return -1;
 	return step_tx(s, ST_COMMIT, "COMMIT");
 }
 
 int store_commit(struct store *s)
 {
-	if (flush_ts(s) < 0)
+	if (flush_ts(s) < 0 || flush_counts(s) < 0)
 		return -1;
 	if (!s->group)
 		return step_tx(s, ST_COMMIT, "COMMIT");
@@ -569,6 +617,7 @@ int store_commit(struct store *s)
 void store_rollback(struct store *s)
 {
 	s->ts_sid = 0;
+	drop_counts(s);
 	if (s->group && s->batch && !sqlite3_get_autocommit(s->db) &&
 	    step_tx(s, ST_ROLLBACK_TO, "ROLLBACK TO batch") == 0 && step_tx(s, ST_RELEASE, "RELEASE batch") == 0) {
 		s->batch = false; /* the batch is undone; the group goes on */
@@ -902,18 +951,20 @@ int store_each_file(struct store *s, const char *provider,
 
 int store_count(struct store *s, const char *provider, const char *type, int64_t n)
 {
-	if (!s->counted) { /* when counting started, for kato status */
-		s->counted = true;
-		sqlite3_exec(s->db, "INSERT OR IGNORE INTO meta(key, value) VALUES('counts_since_ms', "
-			     "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))", NULL, NULL, NULL);
+	if (sqlite3_get_autocommit(s->db)) /* no transaction: at once */
+		return count_row(s, provider, type, n);
+	for (size_t i = 0; i < s->ncounts; i++) {
+		if (!strcmp(s->counts[i].type, type) && !strcmp(s->counts[i].provider, provider)) {
+			s->counts[i].n += n;
+			return 0;
+		}
 	}
-	sqlite3_stmt *st = stmt(s, ST_COUNT_ADD);
-	bind_text(st, 1, provider);
-	bind_text(st, 2, type);
-	sqlite3_bind_int64(st, 3, n);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (s->ncounts == s->capcounts) {
+		s->capcounts = s->capcounts ? 2 * s->capcounts : 16;
+		s->counts = xrealloc(s->counts, s->capcounts * sizeof *s->counts);
+	}
+	s->counts[s->ncounts++] = (struct pending_count){xstrdup(provider), xstrdup(type), n};
+	return 0;
 }
 
 /* ---- reading ---- */

@@ -120,7 +120,8 @@ void store_file_free(struct store_file *f);
 int store_each_file(struct store *s, const char *provider,
 		    int (*cb)(void *ud, const char *path, const char *provider), void *ud);
 
-/* Add n to the counter (provider, type): skipped records, format drift. */
+/* Add n to the counter (provider, type): skipped records, format drift.
+ * In a transaction the counts are added up and written when it commits. */
 int store_count(struct store *s, const char *provider, const char *type, int64_t n);
 
 /* ---- reading ---- */

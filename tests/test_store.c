@@ -381,6 +381,45 @@ START_TEST(group_commits)
 }
 END_TEST
 
+/* Counts made in a transaction are written when it commits, added up;
+ * those of a batch rolled back are not. */
+START_TEST(counts_follow_their_transaction)
+{
+	char *path;
+	struct store *s = open_tmp(&path);
+	const char *q = "SELECT coalesce(sum(n), -1) FROM counts WHERE provider = 'codex' AND type = 'token_count'";
+	ck_assert_int_eq(store_count(s, "codex", "token_count", 1), 0); /* no transaction: at once */
+	ck_assert_int_eq(db_int(store_db(s), q), 1);
+	ck_assert_int_eq(store_begin(s), 0);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(store_count(s, "codex", "token_count", 1), 0);
+	ck_assert_int_eq(store_count(s, "codex", "turn_context", 2), 0);
+	ck_assert_int_eq(store_commit(s), 0);
+	ck_assert_int_eq(db_int(store_db(s), q), 6);
+	ck_assert_int_eq(db_int(store_db(s), "SELECT n FROM counts WHERE type = 'turn_context'"), 2);
+	ck_assert_int_eq(store_begin(s), 0);
+	ck_assert_int_eq(store_count(s, "codex", "token_count", 7), 0);
+	store_rollback(s);
+	ck_assert_int_eq(db_int(store_db(s), q), 6);
+	/* in a group: per batch, and those made between batches at the end */
+	ck_assert_int_eq(store_group(s, true), 0);
+	ck_assert_int_eq(store_begin(s), 0);
+	ck_assert_int_eq(store_count(s, "codex", "token_count", 10), 0);
+	ck_assert_int_eq(store_commit(s), 0);
+	ck_assert_int_eq(store_begin(s), 0);
+	ck_assert_int_eq(store_count(s, "codex", "token_count", 100), 0);
+	store_rollback(s);
+	ck_assert_int_eq(store_count(s, "katod", "inotify-overflow", 1), 0);
+	ck_assert_int_eq(store_begin(s), 0); /* a batch undone after it does not undo it */
+	store_rollback(s);
+	ck_assert_int_eq(store_group(s, false), 0);
+	ck_assert_int_eq(db_int(store_db(s), q), 16);
+	ck_assert_int_eq(db_int(store_db(s), "SELECT n FROM counts WHERE provider = 'katod'"), 1);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
 START_TEST(missing_or_newer_store_is_a_clear_error)
 {
 	struct store *s;
@@ -469,6 +508,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, missing_or_newer_store_is_a_clear_error);
 	tcase_add_test(tc, page_size_of_new_and_old_stores);
 	tcase_add_test(tc, group_commits);
+	tcase_add_test(tc, counts_follow_their_transaction);
 	suite_add_tcase(s, tc);
 	return s;
 }
