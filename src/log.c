@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@ static const char *log_ident = "kato";
 static bool log_journal;     /* <N> prefixes */
 static char *log_path;       /* log_to_file: the file, rotated */
 static long long log_cap, log_size;
+/* The backfill's workers log too (a provider's host->log): the size count
+ * and the rotation are shared. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void log_set_level(int level)
 {
@@ -106,12 +110,14 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 		n = (int)sizeof line - 1;
 		line[n - 1] = '\n';
 	}
+	pthread_mutex_lock(&log_mu);
 	if (log_path && log_cap > 0 && log_size + n > log_cap && log_size > 0)
 		rotate();
 	fflush(stderr);
 	ssize_t w = write(STDERR_FILENO, line, (size_t)n);
 	if (w > 0)
 		log_size += w;
+	pthread_mutex_unlock(&log_mu);
 }
 
 void log_msg(int level, const char *fmt, ...)
