@@ -1418,10 +1418,15 @@ static void cl_count_type(struct cl_state *st, const char *type)
  * Edit's toolUseResult holds the whole file before the edit, a Read's the
  * file read, a progress record's data a sub-agent's messages. A
  * toolUseResult with AskUserQuestion answers is read (cl_answers). */
+static const struct pj_unread cl_message_unread[] = {
+	{"usage", NULL, NULL}, /* token counts: a tenth of an assistant line */
+	{NULL, NULL, NULL},
+};
 static const struct pj_unread cl_unread[] = {
 	{"toolUseResult", "\"answers\"", NULL},
 	{"data", NULL, NULL},
 	{"snapshot", NULL, NULL},
+	{"message", NULL, cl_message_unread},
 	{NULL, NULL, NULL},
 };
 

@@ -1978,11 +1978,22 @@ static int cx_open_file(const struct kato_host *host, void *ctx, const char *pat
 /* Members of a record's payload no part of this plugin reads: json-c is
  * spared building them (pj_parse_lean). A token_count's usage and rate
  * limits are about a fifth of real rollouts, a reasoning item's
- * encrypted_content a tenth. */
+ * encrypted_content a tenth. (A member name here is never read in any
+ * record's payload: "summary", also in a turn_context, is a reasoning
+ * item's text.) */
 static const struct pj_unread cx_payload_unread[] = {
 	{"info", NULL, NULL},
 	{"rate_limits", NULL, NULL},
 	{"encrypted_content", NULL, NULL},
+	/* a turn_context's settings (a tenth of a rollout) and session_meta's
+	 * base instructions */
+	{"collaboration_mode", NULL, NULL},
+	{"sandbox_policy", NULL, NULL},
+	{"user_instructions", NULL, NULL},
+	{"developer_instructions", NULL, NULL},
+	{"truncation_policy", NULL, NULL},
+	{"permission_profile", NULL, NULL},
+	{"base_instructions", NULL, NULL},
 	{NULL, NULL, NULL},
 };
 static const struct pj_unread cx_unread[] = {
