@@ -261,14 +261,20 @@ static int cmd_import(int argc, char **argv)
 		buf_free(&tried);
 		free(abs);
 	}
-	if (store_group(store, false) < 0) {
-		fprintf(stderr, "kato: cannot commit the import: %s\n", store_errmsg(store));
+	bool stored = store_group(store, false) == 0;
+	if (!stored) {
+		/* the counts below would claim events that were rolled back */
+		fprintf(stderr,
+			"kato: cannot store the import: %s; the files read since the last commit (up to %u MiB of "
+			"events) are not in the store: make room and run the same import again (what is stored is "
+			"skipped)\n",
+			store_errmsg(store), STORE_GROUP_BYTES >> 20);
 		status = EXIT_FAILURE;
 	}
 	store_bulk(store, false);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (!quiet) {
+	if (!quiet && stored) {
 		const struct ingest_stats *st = &in.stats;
 		printf("imported %lld file(s), %.1f MB in %.2f s: %lld new event(s), %lld already stored",
 		       (long long)st->files, (double)st->bytes / 1e6, secs, (long long)st->events_new,

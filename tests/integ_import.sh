@@ -88,4 +88,18 @@ check "jsonl export keeps the tool result after an escaped NUL" grep -qF '"resul
 "$KATO" export sess-nul -o "$T/nul.md"
 check "markdown shows the NUL as U+FFFD" grep -qF "$(printf 'A\xef\xbf\xbdB')" "$T/nul.md"
 
+# The store cannot grow (a file size limit stands in for a full disk): the
+# import says nothing was stored and how to recover, claims no events, and
+# leaves a sound store; run again with room, it stores everything.
+H="$T/full"
+mkdir -p "$H"
+rc=0
+(trap '' XFSZ; ulimit -f 1024; KATO_HOME="$H" "$KATO" import "${files[@]}") >"$T/full.out" 2>"$T/full.err" || rc=$?
+check "a store that cannot grow fails the import (exit 1)" [ "$rc" -eq 1 ]
+check "... saying so, with the way out" grep -q "cannot store the import: .*make room and run the same import again" "$T/full.err"
+check "... without claiming new events" sh -c "! grep -q 'new event' '$T/full.out'"
+check "... and the store is sound" sh -c "[ \"\$(KATO_HOME='$H' '$KATO' doctor 2>&1 | grep -c 'store .*ok (quick_check)')\" -eq 1 ]"
+out=$(KATO_HOME="$H" "$KATO" import "${files[@]}")
+check "the same import with room stores every file" grep -q " $before new event" <<<"$out"
+
 finish
