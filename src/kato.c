@@ -261,13 +261,13 @@ static int cmd_import(int argc, char **argv)
 		buf_free(&tried);
 		free(abs);
 	}
-	bool stored = store_group(store, false) == 0;
+	bool stored = store_group(store, false) == 0 && !store_groups_lost(store);
 	if (!stored) {
 		/* the counts below would claim events that were rolled back */
 		fprintf(stderr,
-			"kato: cannot store the import: %s; the files read since the last commit (up to %u MiB of "
-			"events) are not in the store: make room and run the same import again (what is stored is "
-			"skipped)\n",
+			"kato: cannot store the import: %s; the files read before a failed commit (up to %u MiB of "
+			"events each time) are not in the store: make room and run the same import again (what is "
+			"stored is skipped)\n",
 			store_errmsg(store), STORE_GROUP_BYTES >> 20);
 		status = EXIT_FAILURE;
 	}

@@ -110,6 +110,7 @@ struct daemon {
 	int sig_fd;
 	int64_t next_sweep_ms;
 	int64_t next_rescan_ms; /* unwatched directories: 0 when there are none */
+	int64_t reread_ms;      /* every root read again (the backfill was not all stored), 0: no */
 	bool backfilling; /* scanning: read files found at once, not on the next drain */
 	bool stop;        /* SIGTERM or SIGINT taken */
 	bool reload;      /* SIGHUP taken */
@@ -215,6 +216,8 @@ static void arm_timer(struct daemon *d)
 		due = d->retry_ms;
 	if (d->next_rescan_ms && d->next_rescan_ms < due)
 		due = d->next_rescan_ms;
+	if (d->reread_ms && d->reread_ms < due)
+		due = d->reread_ms;
 	for (size_t i = 0; i < d->npending; i++)
 		if (d->pending[i].due_ms < due)
 			due = d->pending[i].due_ms;
@@ -589,6 +592,11 @@ static void on_timer(struct daemon *d)
 		sweep(d);
 	if (d->next_rescan_ms && now >= d->next_rescan_ms)
 		rescan(d);
+	if (d->reread_ms && now >= d->reread_ms) {
+		d->reread_ms = 0;
+		log_info("reading every root again");
+		watch_roots(d);
+	}
 	record(d);
 }
 
@@ -951,9 +959,14 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 	d.pipe = NULL;
 	/* before the recorder runs: its commits must be durable at once */
-	if (store_group(d.store, false) < 0)
-		log_error("store: cannot commit the backfill: %s; it is read again at the next start",
-			  store_errmsg(d.store));
+	store_group(d.store, false);
+	if (store_groups_lost(d.store)) {
+		/* the files of a lost group have no cursor in the store: a
+		 * rescan of every root finds them (as after an overflow) */
+		log_error("store: part of the backfill could not be stored (%s); every root is read again in %d s",
+			  store_errmsg(d.store), RETRY_MS / 1000);
+		d.reread_ms = now_ms() + RETRY_MS;
+	}
 	/* stopped half way: the files not read yet keep the old "since" */
 	bool scanned = !d.stop;
 	if (scanned)

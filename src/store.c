@@ -75,6 +75,7 @@ struct store {
 	 * savepoint (batch), until it holds STORE_GROUP_BYTES of events */
 	bool group, group_open, batch;
 	size_t group_bytes;
+	unsigned groups_lost; /* store_groups_lost */
 	/* store_count in a transaction: added up per provider and type, and
 	 * written when it commits (one row update per type, not per record) */
 	struct pending_count {
@@ -597,9 +598,14 @@ static int group_commit(struct store *s)
 	if (!s->group_open)
 		return 0;
 	s->group_open = false;
-	if (flush_ts(s) < 0 || flush_counts(s) < 0) /* made between batches */
+	if (flush_ts(s) < 0 || flush_counts(s) < 0 || /* counts made between batches */
+	    step_tx(s, ST_COMMIT, "COMMIT") < 0) {
+		s->groups_lost++;
+		if (!sqlite3_get_autocommit(s->db))
+			step_tx(s, ST_ROLLBACK, "ROLLBACK");
 		return -1;
-	return step_tx(s, ST_COMMIT, "COMMIT");
+	}
+	return 0;
 }
 
 int store_commit(struct store *s)
@@ -625,6 +631,8 @@ void store_rollback(struct store *s)
 	}
 	/* the whole transaction: outside a group, or the group's own went
 	 * wrong (SQLite may already have rolled it back) */
+	if (s->group_open)
+		s->groups_lost++;
 	s->batch = s->group_open = false;
 	if (!sqlite3_get_autocommit(s->db))
 		step_tx(s, ST_ROLLBACK, "ROLLBACK");
@@ -637,11 +645,14 @@ int store_group(struct store *s, bool on)
 		if (s->batch) /* a batch left open: it never happened */
 			store_rollback(s);
 		rc = group_commit(s);
-		if (rc < 0)
-			store_rollback(s);
 	}
 	s->group = on;
 	return rc;
+}
+
+unsigned store_groups_lost(struct store *s)
+{
+	return s->groups_lost;
 }
 
 /* Take a prepared statement, reset and unbound. */

@@ -70,6 +70,10 @@ int store_bulk(struct store *s, bool on);
  * commits must be durable before it writes a file. off commits. */
 #define STORE_GROUP_BYTES (32u << 20)
 int store_group(struct store *s, bool on);
+/* How many groups were rolled back whole (their commit failed: a full
+ * disk). Their files' events and cursors are not stored, though each
+ * file's own commit said yes: read them again. */
+unsigned store_groups_lost(struct store *s);
 
 int store_begin(struct store *s);
 int store_commit(struct store *s);

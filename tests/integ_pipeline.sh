@@ -76,4 +76,23 @@ for sig in TERM KILL; do
 	run "$h" KATOD_WORKERS=2
 	check "SIGTERM/-9 part way ($sig), then a restart: the same store" cmp "$T/one.dump" "$h.dump"
 done
+# The store cannot grow during the backfill (a file size limit stands in
+# for a full disk): katod says so and keeps running; once there is room it
+# reads every root again and ends up with the same store.
+h="$T/full"
+mkdir -p "$h"
+cp "$T/two/config.yaml" "$h/"
+(trap '' XFSZ; ulimit -S -f 1024; exec env KATO_HOME="$h" KATOD_WORKERS=2 "$KATOD" --foreground --verbose) >"$h/katod.log" 2>&1 &
+KATOD_PID=$!
+wait_for "the backfill into a store that cannot grow" grep -q "backfill done" "$h/katod.log"
+check "katod says part of the backfill is not stored, and what it does" \
+	grep -q "part of the backfill could not be stored .*every root is read again" "$h/katod.log"
+check "... and keeps running" kill -0 "$KATOD_PID"
+prlimit --pid "$KATOD_PID" --fsize=unlimited:
+wait_for "every root read again" grep -q "reading every root again" "$h/katod.log"
+want=$(KATO_HOME="$T/one" "$KATO" sessions --json | wc -l)
+wait_for "every session stored" sh -c "[ \"\$(KATO_HOME='$h' '$KATO' sessions --json | wc -l)\" -eq $want ]"
+stop_katod
+KATO_HOME="$h" "$top_srcdir/tests/store_dump.sh" "$KATO" >"$h.dump"
+check "once there is room, the same store as the single-threaded backfill" cmp "$T/one.dump" "$h.dump"
 finish
