@@ -94,8 +94,8 @@ const char *pj_text(struct json_object *v)
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-/* pj_parse with *tok, made on first use (tok NULL: a tokener of its own). */
-static struct json_object *parse_with(struct json_tokener **tok, const char *s, size_t n)
+/* tok NULL: a tokener of its own, freed after. */
+struct json_object *pj_parse_with(struct json_tokener **tok, const char *s, size_t n)
 {
 	if (n > INT_MAX - 1)
 		return NULL;
@@ -138,12 +138,7 @@ static struct json_object *parse_with(struct json_tokener **tok, const char *s, 
 
 struct json_object *pj_parse(const char *s, size_t n)
 {
-	return parse_with(NULL, s, n);
-}
-
-struct json_object *pj_parse_with(struct json_tokener **tok, const char *s, size_t n)
-{
-	return parse_with(tok, s, n);
+	return pj_parse_with(NULL, s, n);
 }
 
 /* Characters that may stand between the string literals of a JSON text
@@ -343,7 +338,7 @@ static struct json_object *big_with(struct json_tokener **tok, const char *s, si
 				    size_t min_str)
 {
 	if (n < min_line || n > INT_MAX - 1)
-		return parse_with(tok, s, n);
+		return pj_parse_with(tok, s, n);
 	struct pj_big **bigs = NULL;
 	size_t *from = NULL, *to = NULL, nb = 0, kept = n;
 	bool plain = false;
@@ -407,7 +402,7 @@ static struct json_object *big_with(struct json_tokener **tok, const char *s, si
 		memcpy(small + w, s + r, n - r);
 		w += n - r;
 		small[w] = '\0';
-		v = parse_with(tok, small, w);
+		v = pj_parse_with(tok, small, w);
 		free(small);
 		if (v)
 			big_attach(v, bigs, nb);
@@ -418,7 +413,7 @@ static struct json_object *big_with(struct json_tokener **tok, const char *s, si
 	free(from);
 	free(to);
 	if (!small)
-		return parse_with(tok, s, n);
+		return pj_parse_with(tok, s, n);
 	return v;
 }
 
@@ -680,10 +675,10 @@ struct json_object *pj_parse_lean_from(struct json_tokener **tok, const char *s,
 	while (plain && k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n' || !s[k]))
 		k++;
 	if (!plain || k != n || !l.n)
-		return parse_with(tok, s, n);
+		return pj_parse_with(tok, s, n);
 	char *lean = malloc(n - l.cut + 1);
 	if (!lean)
-		return parse_with(tok, s, n);
+		return pj_parse_with(tok, s, n);
 	size_t w = 0, r = 0;
 	for (size_t j = 0; j < l.n; j++) {
 		memcpy(lean + w, s + r, l.from[j] - r);
@@ -694,7 +689,7 @@ struct json_object *pj_parse_lean_from(struct json_tokener **tok, const char *s,
 	}
 	memcpy(lean + w, s + r, n - r);
 	w += n - r;
-	struct json_object *o = parse_with(tok, lean, w);
+	struct json_object *o = pj_parse_with(tok, lean, w);
 	free(lean);
 	return o;
 }
