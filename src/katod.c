@@ -57,6 +57,12 @@
 /* Directories that could not be watched (inotify watch limit) are
  * scanned this often instead. */
 #define RESCAN_MS (10 * 1000)
+/* The store leaves bulk mode (its WAL is checkpointed into the database
+ * and its cache given back) this long after a backfill, not before the
+ * backfill is reported done: every event is committed and searchable by
+ * then, and the checkpoint's writes and syncs (a third of a small
+ * backfill's time) need not hold up the first live events either. */
+#define BULK_LINGER_MS 1000
 /* Bytes read from one file before katod looks at its signals and at the
  * other files again: a file that grows faster than it is read cannot
  * hold the loop, and SIGTERM is honoured within about a second. */
@@ -111,6 +117,7 @@ struct daemon {
 	int64_t next_sweep_ms;
 	int64_t next_rescan_ms; /* unwatched directories: 0 when there are none */
 	int64_t reread_ms;      /* every root read again (the backfill was not all stored), 0: no */
+	int64_t bulk_end_ms;    /* when the store leaves bulk mode, 0: it is not in it */
 	bool backfilling; /* scanning: read files found at once, not on the next drain */
 	bool stop;        /* SIGTERM or SIGINT taken */
 	bool reload;      /* SIGHUP taken */
@@ -218,6 +225,8 @@ static void arm_timer(struct daemon *d)
 		due = d->next_rescan_ms;
 	if (d->reread_ms && d->reread_ms < due)
 		due = d->reread_ms;
+	if (d->bulk_end_ms && d->bulk_end_ms < due)
+		due = d->bulk_end_ms;
 	for (size_t i = 0; i < d->npending; i++)
 		if (d->pending[i].due_ms < due)
 			due = d->pending[i].due_ms;
@@ -597,6 +606,11 @@ static void on_timer(struct daemon *d)
 		log_info("reading every root again");
 		watch_roots(d);
 	}
+	if (d->bulk_end_ms && now >= d->bulk_end_ms) {
+		d->bulk_end_ms = 0;
+		if (store_bulk(d->store, false) < 0)
+			log_warn("store: cannot checkpoint its log: %s", store_errmsg(d->store));
+	}
 	record(d);
 }
 
@@ -974,7 +988,7 @@ int main(int argc, char **argv)
 	if (recorder_resume(d.rec) < 0)
 		log_error("recorder: cannot read its state: %s", store_errmsg(d.store));
 	record(&d);
-	store_bulk(d.store, false);
+	d.bulk_end_ms = now_ms() + BULK_LINGER_MS;
 	log_summary(&d, "backfill done");
 	log_info("watching %zu of %zu root(s), %d director%s", watched, d.nroots, watch_count(d.watch),
 		 watch_count(d.watch) == 1 ? "y" : "ies");
