@@ -268,7 +268,7 @@ static int cmd_import(int argc, char **argv)
 			"kato: cannot store the import: %s; the files read before a failed commit (up to %u MiB of "
 			"events each time) are not in the store: make room and run the same import again (what is "
 			"stored is skipped)\n",
-			store_errmsg(store), STORE_GROUP_BYTES >> 20);
+			store_errmsg(store), STORE_GROUP_MAX >> 20);
 		status = EXIT_FAILURE;
 	}
 	store_bulk(store, false);

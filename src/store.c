@@ -72,9 +72,10 @@ struct store {
 	bool readonly;
 	bool counted; /* counts_since_ms is set */
 	/* store_group: batches gather in one transaction (open), each in a
-	 * savepoint (batch), until it holds STORE_GROUP_BYTES of events */
+	 * savepoint (batch), until it holds group_limit() bytes of events;
+	 * grouped_bytes: those of the groups committed since on */
 	bool group, group_open, batch;
-	size_t group_bytes;
+	size_t group_bytes, grouped_bytes;
 	unsigned groups_lost; /* store_groups_lost */
 	/* store_count in a transaction: added up per provider and type, and
 	 * written when it commits (one row update per type, not per record) */
@@ -592,6 +593,13 @@ int store_begin(struct store *s)
 	return 0;
 }
 
+/* How many bytes of events the open group commits at (store.h). */
+static size_t group_limit(const struct store *s)
+{
+	size_t quarter = s->grouped_bytes / 4;
+	return quarter < STORE_GROUP_MIN ? STORE_GROUP_MIN : quarter > STORE_GROUP_MAX ? STORE_GROUP_MAX : quarter;
+}
+
 /* Commit the group's transaction, if one is open. */
 static int group_commit(struct store *s)
 {
@@ -605,6 +613,7 @@ static int group_commit(struct store *s)
 			step_tx(s, ST_ROLLBACK, "ROLLBACK");
 		return -1;
 	}
+	s->grouped_bytes += s->group_bytes;
 	return 0;
 }
 
@@ -617,7 +626,7 @@ int store_commit(struct store *s)
 	s->batch = false;
 	if (step_tx(s, ST_RELEASE, "RELEASE batch") < 0)
 		return -1;
-	return s->group_bytes >= STORE_GROUP_BYTES ? group_commit(s) : 0;
+	return s->group_bytes >= group_limit(s) ? group_commit(s) : 0;
 }
 
 void store_rollback(struct store *s)
@@ -646,6 +655,8 @@ int store_group(struct store *s, bool on)
 			store_rollback(s);
 		rc = group_commit(s);
 	}
+	if (on && !s->group)
+		s->grouped_bytes = 0;
 	s->group = on;
 	return rc;
 }

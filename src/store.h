@@ -60,15 +60,20 @@ int store_bulk(struct store *s, bool on);
 
 /* Group commits, for a backfill or an import: with on, each
  * store_begin .. store_commit is a savepoint inside one transaction that
- * is committed once it holds STORE_GROUP_BYTES of new events (and by
- * store_group off); store_rollback undoes only its own batch. A file's
- * events still commit together with its cursor, with other files'; a
- * crash loses no more than the uncommitted files' progress, which is read
- * again. Every commit of an index page writes the page again (to the WAL
- * and at the checkpoint): many small files, each its own transaction,
- * wrote the store five times over. Never on while the recorder runs: its
- * commits must be durable before it writes a file. off commits. */
-#define STORE_GROUP_BYTES (32u << 20)
+ * is committed once it holds a quarter of the new events stored since
+ * on, but at least STORE_GROUP_MIN and at most STORE_GROUP_MAX bytes
+ * (and by store_group off); store_rollback undoes only its own batch. A
+ * file's events still commit together with its cursor, with other
+ * files'; a crash loses no more than the uncommitted files' progress,
+ * which is read again. Every commit of an index page writes the page
+ * again (to the WAL and at the checkpoint): many small files, each its
+ * own transaction, wrote the store five times over, and groups that grow
+ * with the store keep that share small in a long backfill; small groups
+ * early write the WAL while other threads still parse, instead of all of
+ * a short backfill's pages at its end. Never on while the recorder runs:
+ * its commits must be durable before it writes a file. off commits. */
+#define STORE_GROUP_MIN (2u << 20)
+#define STORE_GROUP_MAX (32u << 20)
 int store_group(struct store *s, bool on);
 /* How many groups were rolled back whole (their commit failed: a full
  * disk). Their files' events and cursors are not stored, though each

@@ -331,12 +331,16 @@ START_TEST(group_commits)
 	add_batch(s, sid, "alone", true);
 	ck_assert_int_eq(committed_events(path, "%alone%"), 1);
 
-	/* a group that grows past STORE_GROUP_BYTES commits by itself */
+	/* a group commits by itself once it holds a quarter of what the
+	 * groups before it (since on) held, at least STORE_GROUP_MIN and at
+	 * most STORE_GROUP_MAX bytes: the first at STORE_GROUP_MIN, later
+	 * ones at more once 4 * STORE_GROUP_MIN are stored */
 	ck_assert_int_eq(store_group(s, true), 0);
 	size_t big = 512 << 10; /* under STORE_BIG_ROW */
 	char *json = malloc(big + 32);
-	size_t total = 0;
-	for (int i = 0; total < STORE_GROUP_BYTES; i++) {
+	int base = committed_events(path, "%"), commits = 0, open_rows = 0;
+	size_t grouped = 0, group = 0, biggest = 0;
+	for (int i = 0; grouped < 8 * STORE_GROUP_MIN; i++) {
 		int n = snprintf(json, 32, "{\"content\":\"big%d ", i);
 		memset(json + n, 'x', big);
 		strcpy(json + n + big, "\"}");
@@ -346,10 +350,21 @@ START_TEST(group_commits)
 		ck_assert_int_eq(store_begin(s), 0);
 		ck_assert_int_eq(store_add_event(s, sid, &fp, "tool.result", NULL, 0, json, &seq), 0);
 		ck_assert_int_eq(store_commit(s), 0);
-		total += strlen(json);
+		group += strlen(json);
+		open_rows++;
+		size_t limit = grouped / 4 < STORE_GROUP_MIN ? STORE_GROUP_MIN : grouped / 4;
+		if (group >= limit) {
+			biggest = group > biggest ? group : biggest;
+			grouped += group;
+			group = 0;
+			open_rows = 0;
+			commits++;
+		}
 		/* nothing seen until the group is big enough, then all of it */
-		ck_assert_int_eq(committed_events(path, "%big%"), total < STORE_GROUP_BYTES ? 0 : i + 1);
+		ck_assert_int_eq(committed_events(path, "%") - base, i + 1 - open_rows);
 	}
+	ck_assert_int_ge(commits, 4);
+	ck_assert_uint_gt(biggest, STORE_GROUP_MIN + big); /* the groups grew */
 	free(json);
 	ck_assert_int_eq(store_group(s, false), 0);
 	store_close(s);
