@@ -3,6 +3,7 @@
 
 #include "buf.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,17 @@ static void oom(void)
 {
 	fputs("kato: out of memory\n", stderr);
 	abort();
+}
+
+void mem_tune(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 16 << 20);
+}
+
+void mem_give_back(void)
+{
+	malloc_trim(0);
 }
 
 void *xmalloc(size_t n)

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -152,6 +153,13 @@ void json_add_strn(struct buf *b, const char *s, size_t n)
 	}
 	add(b, s + run, n - run);
 	addc(b, '"');
+}
+
+void json_c_locale(void)
+{
+	locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (c)
+		uselocale(c);
 }
 
 void json_add_str(struct buf *b, const char *s)

@@ -25,6 +25,13 @@ void json_add_value(struct buf *b, struct json_object *v);
  * One pass, no allocation. */
 ssize_t json_canonical_len(const char *text, char open);
 
+/* Have this thread use the C locale object (kato never sets a locale, so
+ * the numbers it reads and writes do not change). json-c copies the
+ * thread's locale and makes a "C" one around every parse; from the C
+ * locale object that costs a fraction of what it does from the global
+ * one: about 5 % of a backfill. Called by each thread that parses. */
+void json_c_locale(void);
+
 /* Parsing and member access: see plugins/common/pjson.h (pj_*). */
 #include "pjson.h"
 

@@ -428,6 +428,8 @@ static const struct command *find_command(const char *name)
 int main(int argc, char **argv)
 {
 	log_set_ident("kato");
+	json_c_locale();
+	mem_tune();
 	if (argc < 2) {
 		fputs(usage_text, stdout);
 		return 0;

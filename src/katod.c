@@ -32,6 +32,7 @@
 #include "config.h"
 #include "control.h"
 #include "ingest.h"
+#include "json.h"
 #include "log.h"
 #include "paths.h"
 #include "pipeline.h"
@@ -610,6 +611,7 @@ static void on_timer(struct daemon *d)
 		d->bulk_end_ms = 0;
 		if (store_bulk(d->store, false) < 0)
 			log_warn("store: cannot checkpoint its log: %s", store_errmsg(d->store));
+		mem_give_back(); /* what the backfill's threads and buffers used */
 	}
 	record(d);
 }
@@ -857,6 +859,8 @@ int main(int argc, char **argv)
 	bool foreground = false;
 	struct daemon d = {.timer_fd = -1, .sig_fd = -1};
 	log_set_ident("katod");
+	json_c_locale();
+	mem_tune();
 	int c;
 	while ((c = getopt_long(argc, argv, "fc:vhV", opts, NULL)) != -1) {
 		switch (c) {

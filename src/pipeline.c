@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "ingest_job.h"
+#include "json.h"
 #include "log.h"
 
 /* Files queued ahead of the workers, and batches (or bytes) waiting for
@@ -97,6 +98,7 @@ static void handoff(void *ud, struct ingest_batch *b, bool wait)
 static void *worker(void *arg)
 {
 	struct pipeline *pl = arg;
+	json_c_locale();
 	pthread_mutex_lock(&pl->mu);
 	for (;;) {
 		while (!pl->todo && !pl->closing)
