@@ -19,10 +19,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct pj_unread inner[] = {{"d", NULL, NULL}, {NULL, NULL, NULL}};
-static const struct pj_unread unread[] = {{"a", NULL, NULL}, {"b", "\"x\"", NULL}, {"c", NULL, inner}, {NULL, NULL, NULL}};
+static const struct pj_unread inner[] = {{"d", NULL, NULL, false}, {NULL, NULL, NULL, false}};
+static const struct pj_unread unread[] = {{"a", NULL, NULL, false}, {"b", "\"x\"", NULL, false},
+					  {"c", NULL, inner, false}, {"e", NULL, NULL, true},
+					  {NULL, NULL, NULL, false}};
 
-/* v's text with the members pj_parse_lean may leave out set to null. */
+/* v's text with the members pj_parse_lean may leave out set to null, or
+ * removed if absent. */
 static char *nulled(struct json_object *v)
 {
 	struct json_object *c = pj_obj(v, "c");
@@ -30,7 +33,9 @@ static char *nulled(struct json_object *v)
 		json_object_object_add(c, "d", NULL);
 	if (json_object_is_type(v, json_type_object))
 		for (const struct pj_unread *u = unread; u->key; u++)
-			if (!u->inner && json_object_object_get_ex(v, u->key, NULL))
+			if (u->absent)
+				json_object_object_del(v, u->key);
+			else if (!u->inner && json_object_object_get_ex(v, u->key, NULL))
 				json_object_object_add(v, u->key, NULL);
 	return strdup(pj_text(v));
 }

@@ -142,12 +142,16 @@ END_TEST
 
 /* ---------------------------------------------------------- pj_parse_lean */
 
-static const struct pj_unread inner[] = {{"deep", NULL, NULL}, {NULL, NULL, NULL}};
-static const struct pj_unread unread[] = {
-	{"skip", NULL, NULL}, {"tur", "\"answers\"", NULL}, {"in", NULL, inner}, {NULL, NULL, NULL}};
+static const struct pj_unread inner[] = {{"deep", NULL, NULL, false}, {NULL, NULL, NULL, false}};
+static const struct pj_unread unread[] = {{"skip", NULL, NULL, false},
+					  {"tur", "\"answers\"", NULL, false},
+					  {"in", NULL, inner, false},
+					  {"gone", NULL, NULL, true},
+					  {NULL, NULL, NULL, false}};
 
-/* o with its top-level members in `unread` set to null (what pj_parse_lean
- * may give), as text; "" when o is NULL. Caller frees. */
+/* o with its top-level members in `unread` set to null, or removed if
+ * absent (what pj_parse_lean may give), as text; "" when o is NULL.
+ * Caller frees. */
 static char *nulled(struct json_object *o)
 {
 	if (!o)
@@ -157,7 +161,9 @@ static char *nulled(struct json_object *o)
 		json_object_object_add(in, "deep", NULL);
 	if (json_object_is_type(o, json_type_object))
 		for (const struct pj_unread *u = unread; u->key; u++)
-			if (!u->inner && json_object_object_get_ex(o, u->key, NULL))
+			if (u->absent)
+				json_object_object_del(o, u->key);
+			else if (!u->inner && json_object_object_get_ex(o, u->key, NULL))
 				json_object_object_add(o, u->key, NULL);
 	return strdup(pj_text(o));
 }
@@ -206,6 +212,12 @@ START_TEST(lean_leaves_out_unread_members)
 		 "{\"in\":{\"a\":1,\"deep\":null,\"b\":\"c\"},\"deep\":{\"y\":2}}"},
 		{"{\"in\":[{\"deep\":{\"x\":[1,2]}}]}", "{\"in\":[{\"deep\":{\"x\":[1,2]}}]}"},
 		{"{\"in\":{\"deep\":{\"x\":[1,2]},\"bad\":NaN}}", "{\"in\":{\"deep\":{\"x\":[1,2]},\"bad\":NaN}}"},
+		/* absent: the member and its comma are gone; last, it is null */
+		{"{\"gone\":\"x\",\"a\":1}", "{\"a\":1}"},
+		{"{\"a\":1, \"gone\" : [1,{\"b\":2}] ,\"c\":2,\"gone\":1,\"d\":3}", "{\"a\":1,\"c\":2,\"d\":3}"},
+		{"{\"a\":1,\"gone\":\"long enough\"}", "{\"a\":1,\"gone\":null}"},
+		{"{\"gone\":1}", "{\"gone\":1}"},
+		{"{\"gone\":1,\"skip\":{\"x\":1},\"gone\":{},\"a\":2}", "{\"skip\":null,\"a\":2}"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *t = lean_same(cases[i].in, strlen(cases[i].in));
@@ -217,6 +229,7 @@ START_TEST(lean_leaves_out_unread_members)
 		"{\"skip\":{\"x\":1}", "{\"skip\":{\"x\":\"unterminated}}", "{\"skip\":{\"x\":1}} x",
 		"{\"skip\":{\"x\" 1},\"a\":1}", "{\"skip\":\"bad \\q escape\",\"a\":1}", "{\"skip\":tru}",
 		"{\"a\":1,\"skip\":{\"x\":1},}x", "{\"skip\":{\"x\":01x}}",
+		"{\"gone\":1,}", "{\"gone\":[1,],\"a\":1}", "{\"gone\":1,\"a\":}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char *t = lean_same(bad[i], strlen(bad[i]));

@@ -1982,23 +1982,23 @@ static int cx_open_file(const struct kato_host *host, void *ctx, const char *pat
  * record's payload: "summary", also in a turn_context, is a reasoning
  * item's text.) */
 static const struct pj_unread cx_payload_unread[] = {
-	{"info", NULL, NULL},
-	{"rate_limits", NULL, NULL},
-	{"encrypted_content", NULL, NULL},
+	{"info", NULL, NULL, false},
+	{"rate_limits", NULL, NULL, false},
+	{"encrypted_content", NULL, NULL, false},
 	/* a turn_context's settings (a tenth of a rollout) and session_meta's
 	 * base instructions */
-	{"collaboration_mode", NULL, NULL},
-	{"sandbox_policy", NULL, NULL},
-	{"user_instructions", NULL, NULL},
-	{"developer_instructions", NULL, NULL},
-	{"truncation_policy", NULL, NULL},
-	{"permission_profile", NULL, NULL},
-	{"base_instructions", NULL, NULL},
-	{NULL, NULL, NULL},
+	{"collaboration_mode", NULL, NULL, false},
+	{"sandbox_policy", NULL, NULL, false},
+	{"user_instructions", NULL, NULL, false},
+	{"developer_instructions", NULL, NULL, false},
+	{"truncation_policy", NULL, NULL, false},
+	{"permission_profile", NULL, NULL, false},
+	{"base_instructions", NULL, NULL, false},
+	{NULL, NULL, NULL, false},
 };
 static const struct pj_unread cx_unread[] = {
-	{"payload", NULL, cx_payload_unread},
-	{NULL, NULL, NULL},
+	{"payload", NULL, cx_payload_unread, false},
+	{NULL, NULL, NULL, false},
 };
 
 static int cx_parse_line(void *state, const char *line, size_t len)

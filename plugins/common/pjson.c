@@ -606,10 +606,12 @@ static const struct pj_unread *unread_key(const struct pj_unread *unread, const 
 	return NULL;
 }
 
-/* The values pj_parse_lean leaves out: s[from[i]..to[i]), in order. */
-#define LEAN_SPANS 8
+/* What pj_parse_lean leaves out: s[from[i]..to[i]), in order, each a
+ * value that becomes null or (absent) a member and its comma. */
+#define LEAN_SPANS 24
 struct lean {
 	size_t from[LEAN_SPANS], to[LEAN_SPANS], n, cut;
+	bool absent[LEAN_SPANS];
 };
 
 /* Past the object opening at s[*i] (at nesting `depth`), if it is plain
@@ -643,11 +645,15 @@ static bool scan_object(const char *s, size_t n, size_t *i, int depth, const str
 		} else {
 			if (!skip_value(s, n, &k, depth + 1))
 				return false;
-			if (u && !u->inner && l->n < LEAN_SPANS && k - v > 4 &&
+			size_t comma = skip_ws(s, n, k);
+			bool absent = u && u->absent && comma < n && s[comma] == ',';
+			if (u && !u->inner && l->n < LEAN_SPANS && (absent || k - v > 4) &&
 			    !(u->unless && pj_find(s + v, k - v, u->unless))) {
-				l->from[l->n] = v;
-				l->to[l->n++] = k;
-				l->cut += k - v - 4;
+				l->absent[l->n] = absent;
+				l->from[l->n] = absent ? key : v;
+				l->to[l->n] = absent ? comma + 1 : k;
+				l->cut += l->to[l->n] - l->from[l->n] - (absent ? 0 : 4);
+				l->n++;
 			}
 		}
 		k = skip_ws(s, n, k);
@@ -683,8 +689,10 @@ struct json_object *pj_parse_lean_from(struct json_tokener **tok, const char *s,
 	for (size_t j = 0; j < l.n; j++) {
 		memcpy(lean + w, s + r, l.from[j] - r);
 		w += l.from[j] - r;
-		memcpy(lean + w, "null", 4);
-		w += 4;
+		if (!l.absent[j]) {
+			memcpy(lean + w, "null", 4);
+			w += 4;
+		}
 		r = l.to[j];
 	}
 	memcpy(lean + w, s + r, n - r);
