@@ -31,12 +31,14 @@ static char *nulled(struct json_object *v)
 	struct json_object *c = pj_obj(v, "c");
 	if (c && json_object_object_get_ex(c, "d", NULL))
 		json_object_object_add(c, "d", NULL);
-	if (json_object_is_type(v, json_type_object))
-		for (const struct pj_unread *u = unread; u->key; u++)
+	if (json_object_is_type(v, json_type_object)) {
+		for (const struct pj_unread *u = unread; u->key; u++) {
 			if (u->absent)
 				json_object_object_del(v, u->key);
 			else if (!u->inner && json_object_object_get_ex(v, u->key, NULL))
 				json_object_object_add(v, u->key, NULL);
+		}
+	}
 	return strdup(pj_text(v));
 }
 

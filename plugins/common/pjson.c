@@ -600,8 +600,9 @@ static bool skip_value(const char *s, size_t n, size_t *i, int depth)
 /* The unread member named s[from..to) (a key without escapes), if any. */
 static const struct pj_unread *unread_key(const struct pj_unread *unread, const char *s, size_t from, size_t to)
 {
+	/* every member of every line comes here: the first byte first */
 	for (; unread && unread->key; unread++)
-		if (strlen(unread->key) == to - from && !memcmp(s + from, unread->key, to - from))
+		if (unread->key[0] == s[from] && !strncmp(unread->key, s + from, to - from) && !unread->key[to - from])
 			return unread;
 	return NULL;
 }
