@@ -58,6 +58,7 @@ for t in $TARGETS; do
 		printf '{"k":"\\u0000kato:0","v":"abcdefgh"}' >"$seeds/placeholder"
 		# pj_parse_lean: members "a" and "b" (unless it holds "x") left out
 		printf '{"z":1,"a":{"n":[1,-2.5e3,true,null,"s\\"t"]},"b":["y"],"c":"d"}' >"$seeds/lean"
+		printf '{"e":"gone","c":[{"f":"x","d":[1,2]},2,{"d":{"e":1},"f":"y"}],"e":[]}' >"$seeds/lean-absent"
 		printf '{"b":{"x":[{"deep":[[[]]]}]},"a":"tail"} ' >"$seeds/lean-keep"
 		printf '{"c":{"d":{"e":[1,2,3]},"f":"g"},"d":{"h":1}}' >"$seeds/lean-inner"
 		;;

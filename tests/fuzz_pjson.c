@@ -19,7 +19,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct pj_unread inner[] = {{"d", NULL, NULL, false}, {NULL, NULL, NULL, false}};
+static const struct pj_unread inner[] = {
+	{"d", NULL, NULL, false}, {"f", NULL, NULL, true}, {NULL, NULL, NULL, false}};
+
+/* inner's rules on o's members (null, or removed if absent). */
+static void inner_rules(struct json_object *o)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	if (json_object_object_get_ex(o, "d", NULL))
+		json_object_object_add(o, "d", NULL);
+	json_object_object_del(o, "f");
+}
 static const struct pj_unread unread[] = {{"a", NULL, NULL, false}, {"b", "\"x\"", NULL, false},
 					  {"c", NULL, inner, false}, {"e", NULL, NULL, true},
 					  {NULL, NULL, NULL, false}};
@@ -28,9 +39,12 @@ static const struct pj_unread unread[] = {{"a", NULL, NULL, false}, {"b", "\"x\"
  * removed if absent. */
 static char *nulled(struct json_object *v)
 {
-	struct json_object *c = pj_obj(v, "c");
-	if (c && json_object_object_get_ex(c, "d", NULL))
-		json_object_object_add(c, "d", NULL);
+	struct json_object *c = NULL;
+	if (json_object_is_type(v, json_type_object) && json_object_object_get_ex(v, "c", &c)) {
+		inner_rules(c);
+		for (size_t i = 0; json_object_is_type(c, json_type_array) && i < json_object_array_length(c); i++)
+			inner_rules(json_object_array_get_idx(c, i));
+	}
 	if (json_object_is_type(v, json_type_object)) {
 		for (const struct pj_unread *u = unread; u->key; u++) {
 			if (u->absent)

@@ -142,7 +142,18 @@ END_TEST
 
 /* ---------------------------------------------------------- pj_parse_lean */
 
-static const struct pj_unread inner[] = {{"deep", NULL, NULL, false}, {NULL, NULL, NULL, false}};
+static const struct pj_unread inner[] = {
+	{"deep", NULL, NULL, false}, {"sig", NULL, NULL, true}, {NULL, NULL, NULL, false}};
+
+/* inner's rules on o's members (null, or removed if absent). */
+static void inner_rules(struct json_object *o)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	if (json_object_object_get_ex(o, "deep", NULL))
+		json_object_object_add(o, "deep", NULL);
+	json_object_object_del(o, "sig");
+}
 static const struct pj_unread unread[] = {{"skip", NULL, NULL, false},
 					  {"tur", "\"answers\"", NULL, false},
 					  {"in", NULL, inner, false},
@@ -156,9 +167,12 @@ static char *nulled(struct json_object *o)
 {
 	if (!o)
 		return strdup("");
-	struct json_object *in = pj_obj(o, "in");
-	if (in && json_object_object_get_ex(in, "deep", NULL))
-		json_object_object_add(in, "deep", NULL);
+	struct json_object *in = NULL;
+	if (json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "in", &in)) {
+		inner_rules(in);
+		for (size_t i = 0; json_object_is_type(in, json_type_array) && i < json_object_array_length(in); i++)
+			inner_rules(json_object_array_get_idx(in, i));
+	}
 	if (json_object_is_type(o, json_type_object)) {
 		for (const struct pj_unread *u = unread; u->key; u++) {
 			if (u->absent)
@@ -212,7 +226,10 @@ START_TEST(lean_leaves_out_unread_members)
 		/* inner rules: the member is read, its member "deep" is not */
 		{"{\"in\":{\"a\":1,\"deep\":{\"x\":[1,2]},\"b\":\"c\"},\"deep\":{\"y\":2}}",
 		 "{\"in\":{\"a\":1,\"deep\":null,\"b\":\"c\"},\"deep\":{\"y\":2}}"},
-		{"{\"in\":[{\"deep\":{\"x\":[1,2]}}]}", "{\"in\":[{\"deep\":{\"x\":[1,2]}}]}"},
+		{"{\"in\":[{\"deep\":{\"x\":[1,2]}}]}", "{\"in\":[{\"deep\":null}]}"},
+		/* and in each object of an array */
+		{"{\"in\":[1,{\"sig\":\"s\",\"a\":{\"sig\":1}},[{\"deep\":\"kept\"}],{\"deep\":[1,2],\"sig\":\"last\"}]}",
+		 "{\"in\":[1,{\"a\":{\"sig\":1}},[{\"deep\":\"kept\"}],{\"deep\":null,\"sig\":null}]}"},
 		{"{\"in\":{\"deep\":{\"x\":[1,2]},\"bad\":NaN}}", "{\"in\":{\"deep\":{\"x\":[1,2]},\"bad\":NaN}}"},
 		/* absent: the member and its comma are gone; last, it is null */
 		{"{\"gone\":\"x\",\"a\":1}", "{\"a\":1}"},

@@ -615,10 +615,43 @@ struct lean {
 	bool absent[LEAN_SPANS];
 };
 
+static bool scan_object(const char *s, size_t n, size_t *i, int depth, const struct pj_unread *unread,
+			struct lean *l);
+
+/* Past the array opening at s[*i] (at nesting `depth`), if it is plain
+ * JSON as skip_value takes it, its elements that are objects scanned by
+ * scan_object with `unread`. */
+static bool scan_array(const char *s, size_t n, size_t *i, int depth, const struct pj_unread *unread,
+		       struct lean *l)
+{
+	size_t k = skip_ws(s, n, *i + 1);
+	if (depth >= LEAN_DEPTH)
+		return false;
+	if (k < n && s[k] == ']') {
+		*i = k + 1;
+		return true;
+	}
+	for (;;) {
+		if (k < n && s[k] == '{' ? !scan_object(s, n, &k, depth + 1, unread, l)
+					 : !skip_value(s, n, &k, depth + 1))
+			return false;
+		k = skip_ws(s, n, k);
+		if (k < n && s[k] == ',') {
+			k = skip_ws(s, n, k + 1);
+			continue;
+		}
+		if (k < n && s[k] == ']') {
+			*i = k + 1;
+			return true;
+		}
+		return false;
+	}
+}
+
 /* Past the object opening at s[*i] (at nesting `depth`), if it is plain
  * JSON as skip_value takes it, noting in l the values of its members in
- * `unread` (or, for one with inner rules whose value is an object, those
- * of its members in turn). */
+ * `unread` (or, for one with inner rules whose value is an object or an
+ * array, those of its members or of its elements' members in turn). */
 static bool scan_object(const char *s, size_t n, size_t *i, int depth, const struct pj_unread *unread,
 			struct lean *l)
 {
@@ -640,8 +673,9 @@ static bool scan_object(const char *s, size_t n, size_t *i, int depth, const str
 			return false;
 		size_t v = skip_ws(s, n, k + 1);
 		k = v;
-		if (u && u->inner && v < n && s[v] == '{') {
-			if (!scan_object(s, n, &k, depth + 1, u->inner, l))
+		if (u && u->inner && v < n && (s[v] == '{' || s[v] == '[')) {
+			if (s[v] == '{' ? !scan_object(s, n, &k, depth + 1, u->inner, l)
+					: !scan_array(s, n, &k, depth + 1, u->inner, l))
 				return false;
 		} else {
 			if (!skip_value(s, n, &k, depth + 1))

@@ -53,7 +53,7 @@ struct json_object *pj_parse_line_with(struct json_tokener **tok, const char *s,
 /* A member of a record that a plugin never reads: `key`, unless the raw
  * text of its value holds `unless` (NULL: whatever it holds). With
  * `inner`, the member itself is read but those of its members (when it is
- * an object) are not. The member comes back as null; with `absent`, it is
+ * an object, or of its elements when it is an array of objects) are not. The member comes back as null; with `absent`, it is
  * left out altogether when a comma follows it (json-c makes no key for
  * it either), for a member the plugin never even looks for. A list ends
  * with a NULL key. */
