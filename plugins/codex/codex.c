@@ -1994,6 +1994,14 @@ static const struct pj_unread cx_payload_unread[] = {
 	{"truncation_policy", NULL, NULL, false},
 	{"permission_profile", NULL, NULL, false},
 	{"base_instructions", NULL, NULL, false},
+	/* a compacted record's history (3 % of rollouts: kato keeps its
+	 * summary), an exec_command_end's parsed command, and settings of a
+	 * turn_context never looked for */
+	{"replacement_history", NULL, NULL, false},
+	{"parsed_cmd", NULL, NULL, true},
+	{"approval_policy", NULL, NULL, true},
+	{"current_date", NULL, NULL, true},
+	{"personality", NULL, NULL, true},
 	{NULL, NULL, NULL, false},
 };
 static const struct pj_unread cx_unread[] = {
