@@ -301,6 +301,43 @@ static int lean_corpus_file(const char *path)
 	return lines;
 }
 
+/* A long string value in a lean line is pjson's to decode: its text, as
+ * pj_sval gives it and as pj_text writes it, is json-c's. */
+START_TEST(lean_long_strings)
+{
+	static const char *const pieces[] = {"plain text ", "\\n", "\\\"", "\\\\", "\\u00e9",
+					     "\\ud83d\\ude00", "\\/", "\\t", "\\u0000", "caf\xc3\xa9 "};
+	for (size_t len = PJ_LEAN_STR - 8; len < PJ_LEAN_STR + 64; len += 9) {
+		char body[1024], line[2200];
+		size_t w = 0;
+		for (size_t i = 0; w < len; i++)
+			w += (size_t)snprintf(body + w, sizeof body - w, "%s", pieces[i % (sizeof pieces / sizeof pieces[0])]);
+		w = (size_t)snprintf(line, sizeof line, "{\"a\":1,\"skip\":{\"x\":2},\"s\":\"%s\",\"t\":[\"%s\"]}", body, body);
+		struct json_tokener *tok = NULL;
+		struct json_object *a = pj_parse(line, w), *b = pj_parse_lean_from(&tok, line, w, unread, 0);
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		size_t an, bn;
+		const char *as = pj_strn(a, "s", &an), *bs = pj_strn(b, "s", &bn);
+		ck_assert_uint_eq(an, bn);
+		/* pjson's own (a placeholder to json-c) from PJ_LEAN_STR raw bytes */
+		struct json_object *sv = NULL;
+		json_object_object_get_ex(b, "s", &sv);
+		ck_assert_int_eq(json_object_get_string(sv)[0] == '\0', strlen(body) >= PJ_LEAN_STR);
+		ck_assert(!memcmp(as, bs, an));
+		as = pj_sval(json_object_array_get_idx(pj_arr(a, "t"), 0), &an);
+		bs = pj_sval(json_object_array_get_idx(pj_arr(b, "t"), 0), &bn);
+		ck_assert_uint_eq(an, bn);
+		ck_assert(!memcmp(as, bs, an));
+		json_object_object_add(a, "skip", NULL);
+		ck_assert_str_eq(pj_text(a), pj_text(b));
+		json_object_put(a);
+		json_object_put(b);
+		json_tokener_free(tok);
+	}
+}
+END_TEST
+
 START_TEST(lean_agrees_with_json_c_on_the_corpus)
 {
 	static const char *const files[] = {
@@ -394,6 +431,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, huge_line_threshold);
 	tcase_add_test(tc, normalize_view);
 	tcase_add_test(tc, lean_leaves_out_unread_members);
+	tcase_add_test(tc, lean_long_strings);
 	tcase_add_test(tc, lean_agrees_with_json_c_on_the_corpus);
 	suite_add_tcase(s, tc);
 	return s;

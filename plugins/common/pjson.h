@@ -53,10 +53,10 @@ struct json_object *pj_parse_line_with(struct json_tokener **tok, const char *s,
 /* A member of a record that a plugin never reads: `key`, unless the raw
  * text of its value holds `unless` (NULL: whatever it holds). With
  * `inner`, the member itself is read but those of its members (when it is
- * an object, or of its elements when it is an array of objects) are not. The member comes back as null; with `absent`, it is
- * left out altogether when a comma follows it (json-c makes no key for
- * it either), for a member the plugin never even looks for. A list ends
- * with a NULL key. */
+ * an object, or of its elements when it is an array of objects) are not.
+ * The member comes back as null; with `absent`, it is left out altogether
+ * when a comma follows it (json-c makes no key for it either), for a
+ * member the plugin never even looks for. A list ends with a NULL key. */
 struct pj_unread {
 	const char *key;
 	const char *unless;
@@ -65,11 +65,19 @@ struct pj_unread {
 };
 /* Lines shorter than this are parsed whole by pj_parse_lean. */
 #define PJ_LEAN_LINE ((size_t)512)
+/* String values this long or longer in the lines pj_parse_lean reads are
+ * decoded by pjson, as huge ones are (pj_parse_line): 16 bytes at a time
+ * where json-c takes one, and a third of the instructions of a backfill
+ * was json-c reading tool output a byte at a time. */
+#define PJ_LEAN_STR ((size_t)256)
 /* pj_parse_line_with, except that in a line that is one plain JSON object
  * (RFC 8259, keys without escapes) the members listed in `unread` come
- * back as null, so json-c builds no tree for them: pjson checks their text is plain JSON, which json-c
- * accepts, and json-c parses the rest. A line accepted or refused
- * whole is accepted or refused alike (tests/fuzz_pjson.c). */
+ * back as null (or absent), so json-c builds no tree for them: pjson
+ * checks their text is plain JSON, which json-c accepts, and json-c parses
+ * the rest, its string values of PJ_LEAN_STR bytes or more held as
+ * pj_parse_line holds huge ones (read them with pj_sval and the like). A
+ * line accepted or refused whole is accepted or refused alike
+ * (tests/fuzz_pjson.c). */
 struct json_object *pj_parse_lean(struct json_tokener **tok, const char *s, size_t n,
 				  const struct pj_unread *unread);
 /* pj_parse_lean from lines of min_line bytes (for tests). */
