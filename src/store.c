@@ -66,6 +66,8 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_TEXT_ADD] = "INSERT INTO events_fts(rowid, text) VALUES(?1, ?2)",
 };
 
+#define KEPT_STMTS 16
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_N];
@@ -91,6 +93,15 @@ struct store {
 	 * not once per event. */
 	int64_t ts_sid;
 	struct buf ts_first, ts_last;
+	/* statements of the calls made per session or per recording (the
+	 * recorder's pass after a backfill, a ::capture), prepared on first
+	 * use and kept: see take() */
+	struct kept_stmt {
+		const char *sql;
+		sqlite3_stmt *st;
+		bool busy;
+	} kept[KEPT_STMTS];
+	size_t nkept;
 };
 
 /* Schema versions: migrations[v] takes the store from v to v + 1. */
@@ -447,6 +458,8 @@ void store_close(struct store *s)
 		return;
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(s->st[i]);
+	for (size_t i = 0; i < s->nkept; i++)
+		sqlite3_finalize(s->kept[i].st);
 	sqlite3_close(s->db);
 	buf_free(&s->ts_first);
 	buf_free(&s->ts_last);
@@ -1006,7 +1019,47 @@ int store_count(struct store *s, const char *provider, const char *type, int64_t
 	" (SELECT 1 FROM events e WHERE e.session = s.id AND (e.flags & 2) = 0)) "      \
 	"FROM sessions s "
 
-static int session_rows(sqlite3_stmt *st, int (*cb)(void *, const struct store_session_row *), void *ud)
+/* The statement for sql, which must be a string literal (its address is
+ * the key), prepared on its first use and kept until store_close (the
+ * first KEPT_STMTS of them); NULL on error. Preparing the recorder's
+ * queries for each session was most of its pass after a backfill. Hand
+ * it back with give_back. A statement still in use (a callback calling
+ * into the store again) is prepared anew for the inner call. */
+static sqlite3_stmt *take(struct store *s, const char *sql)
+{
+	size_t i = 0;
+	while (i < s->nkept && s->kept[i].sql != sql)
+		i++;
+	if (i < s->nkept && !s->kept[i].busy) {
+		s->kept[i].busy = true;
+		return s->kept[i].st;
+	}
+	sqlite3_stmt *st;
+	bool keep = i == s->nkept && i < KEPT_STMTS;
+	if (sqlite3_prepare_v3(s->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (keep)
+		s->kept[s->nkept++] = (struct kept_stmt){sql, st, true};
+	return st;
+}
+
+/* Done with a statement from take: reset and unbound if kept, else
+ * finalized. */
+static void give_back(struct store *s, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < s->nkept; i++) {
+		if (s->kept[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			s->kept[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+static int session_rows(struct store *s, sqlite3_stmt *st, int (*cb)(void *, const struct store_session_row *),
+			void *ud)
 {
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1028,27 +1081,26 @@ static int session_rows(sqlite3_stmt *st, int (*cb)(void *, const struct store_s
 		if (cb(ud, &r))
 			break;
 	}
-	sqlite3_finalize(st);
+	give_back(s, st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 int store_each_session(struct store *s, int (*cb)(void *ud, const struct store_session_row *r), void *ud)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, SESSION_COLS "ORDER BY coalesce(s.last_ts, ''), s.id", -1, &st,
-			       NULL) != SQLITE_OK)
+	sqlite3_stmt *st = take(s, SESSION_COLS "ORDER BY coalesce(s.last_ts, ''), s.id");
+	if (!st)
 		return -1;
-	return session_rows(st, cb, ud);
+	return session_rows(s, st, cb, ud);
 }
 
 int store_get_session(struct store *s, int64_t sid,
 		      int (*cb)(void *ud, const struct store_session_row *r), void *ud)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, SESSION_COLS "WHERE s.id = ?1", -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = take(s, SESSION_COLS "WHERE s.id = ?1");
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, sid);
-	return session_rows(st, cb, ud);
+	return session_rows(s, st, cb, ud);
 }
 
 int store_find_session(struct store *s, const char *sel, int64_t *sid, char **err)
@@ -1131,11 +1183,9 @@ int store_each_event_of_kind(struct store *s, int64_t sid, int64_t after_seq, co
 			     int (*cb)(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json),
 			     void *ud)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT seq, kind, flags, CASE WHEN kind=?3 THEN json END FROM events "
-			       "WHERE session=?1 AND seq>?2 ORDER BY seq",
-			       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = take(s, "SELECT seq, kind, flags, CASE WHEN kind=?3 THEN json END FROM events "
+				   "WHERE session=?1 AND seq>?2 ORDER BY seq");
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, sid);
 	sqlite3_bind_int64(st, 2, after_seq);
@@ -1146,7 +1196,7 @@ int store_each_event_of_kind(struct store *s, int64_t sid, int64_t after_seq, co
 		       (uint32_t)sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3)))
 			break;
 	}
-	sqlite3_finalize(st);
+	give_back(s, st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -1198,9 +1248,8 @@ static int step_done(sqlite3_stmt *st)
 int store_rec_session_get(struct store *s, int64_t sid, struct store_rec_session *r)
 {
 	memset(r, 0, sizeof *r);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT pointer, command_seq, command_line FROM recorder WHERE session=?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = take(s, "SELECT pointer, command_seq, command_line FROM recorder WHERE session=?1");
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, sid);
 	int rc = sqlite3_step(st);
@@ -1209,23 +1258,23 @@ int store_rec_session_get(struct store *s, int64_t sid, struct store_rec_session
 		r->command_seq = sqlite3_column_int64(st, 1);
 		r->command_line = sqlite3_column_int(st, 2);
 	}
-	sqlite3_finalize(st);
+	give_back(s, st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 int store_rec_session_put(struct store *s, int64_t sid, const struct store_rec_session *r)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT OR REPLACE INTO recorder(session, pointer, command_seq, command_line) "
-			       "VALUES(?1,?2,?3,?4)",
-			       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = take(s, "INSERT OR REPLACE INTO recorder(session, pointer, command_seq, command_line) "
+				   "VALUES(?1,?2,?3,?4)");
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, sid);
 	bind_text(st, 2, r->pointer);
 	sqlite3_bind_int64(st, 3, r->command_seq);
 	sqlite3_bind_int(st, 4, r->command_line);
-	return step_done(st);
+	int rc = sqlite3_step(st);
+	give_back(s, st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 void store_rec_session_free(struct store_rec_session *r)
@@ -1244,12 +1293,10 @@ int store_recordings(struct store *s, int64_t sid, struct store_recording **v, s
 {
 	*v = NULL;
 	*n = 0;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT id, session, path, rec_id, active, write_seq, last_role, size, "
-			       "pending_upto, pending_before, pending_after, pending_bytes, pending_role "
-			       "FROM recordings WHERE ?1 = 0 OR session = ?1 ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = take(s, "SELECT id, session, path, rec_id, active, write_seq, last_role, size, "
+				   "pending_upto, pending_before, pending_after, pending_bytes, pending_role "
+				   "FROM recordings WHERE ?1 = 0 OR session = ?1 ORDER BY id");
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, sid);
 	int rc;
@@ -1278,7 +1325,7 @@ int store_recordings(struct store *s, int64_t sid, struct store_recording **v, s
 			col_copy(st, 12, r->pending_role, sizeof r->pending_role);
 		}
 	}
-	sqlite3_finalize(st);
+	give_back(s, st);
 	if (rc != SQLITE_DONE) {
 		store_recordings_free(*v, *n);
 		*v = NULL;
@@ -1306,7 +1353,7 @@ int store_recording_put(struct store *s, struct store_recording *r)
 				: "INSERT INTO recordings(session, path, rec_id, active, write_seq, last_role, size, "
 				  "pending_upto, pending_before, pending_after, pending_bytes, pending_role) "
 				  "VALUES(?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)";
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (!(st = take(s, sql)))
 		return -1;
 	if (r->id)
 		sqlite3_bind_int64(st, 1, r->id);
@@ -1325,7 +1372,9 @@ int store_recording_put(struct store *s, struct store_recording *r)
 				  SQLITE_TRANSIENT);
 		bind_text(st, 13, r->pending_role);
 	}
-	if (step_done(st) < 0)
+	int rc = sqlite3_step(st);
+	give_back(s, st);
+	if (rc != SQLITE_DONE)
 		return -1;
 	if (!r->id)
 		r->id = sqlite3_last_insert_rowid(s->db);
