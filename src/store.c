@@ -1021,9 +1021,10 @@ int store_count(struct store *s, const char *provider, const char *type, int64_t
 
 /* The statement for sql, which must be a string literal (its address is
  * the key), prepared on its first use and kept until store_close (the
- * first KEPT_STMTS of them); NULL on error. Preparing the recorder's
- * queries for each session was most of its pass after a backfill. Hand
- * it back with give_back. A statement still in use (a callback calling
+ * first KEPT_STMTS of them); NULL on error. For the calls made once per
+ * session (the recorder's pass after a backfill) or per recording (a
+ * ::capture), which prepared them each time. Hand it back with
+ * give_back. A statement still in use (a callback calling
  * into the store again) is prepared anew for the inner call. */
 static sqlite3_stmt *take(struct store *s, const char *sql)
 {
