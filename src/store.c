@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +104,28 @@ struct store {
 		bool busy;
 	} kept[KEPT_STMTS];
 	size_t nkept;
+	/* bulk mode's checkpoints, on a thread of their own (checkpointer) */
+	struct checkpointer *ck;
+	size_t ck_next;   /* the WAL size that wakes it next */
+	size_t page_size; /* of this store */
+};
+
+/* In bulk mode the WAL is checkpointed by a thread with a connection of
+ * its own, woken each time the WAL has grown by STORE_BULK_WAL_BYTES / 2:
+ * copying a checkpoint's pages into the database and its two fdatasyncs
+ * (90 ms each time on a 500 MB backfill) no longer stop the thread that
+ * writes, and a passive checkpoint never waits for that writer. But the
+ * WAL file starts over only after a checkpoint that reached its end,
+ * which the writer, always ahead, never lets the checkpointer do: once
+ * the WAL holds STORE_BULK_WAL_MAX the writer checkpoints too, the few
+ * frames not copied yet, and its next transaction starts the file over. */
+#define STORE_BULK_WAL_MAX ((size_t)256 << 20)
+struct checkpointer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	bool due, stop;
+	sqlite3 *db;
 };
 
 /* Schema versions: migrations[v] takes the store from v to v + 1. */
@@ -452,6 +476,101 @@ int store_open(const char *path, bool readonly, struct store **out, char **err)
 	return 0;
 }
 
+static void *checkpointer_main(void *arg)
+{
+	struct checkpointer *c = arg;
+	pthread_mutex_lock(&c->mu);
+	while (!c->stop) {
+		if (!c->due) {
+			pthread_cond_wait(&c->wake, &c->mu);
+			continue;
+		}
+		c->due = false;
+		pthread_mutex_unlock(&c->mu);
+		sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* sqlite3_wal_hook in bulk mode: after each commit, with the WAL's size
+ * in pages. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *s = arg;
+	size_t bytes = (size_t)pages * s->page_size;
+	if (bytes >= STORE_BULK_WAL_MAX) {
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		s->ck_next = STORE_BULK_WAL_BYTES / 2;
+	} else if (bytes >= s->ck_next) {
+		s->ck_next = bytes + STORE_BULK_WAL_BYTES / 2;
+		pthread_mutex_lock(&s->ck->mu);
+		s->ck->due = true;
+		pthread_cond_signal(&s->ck->wake);
+		pthread_mutex_unlock(&s->ck->mu);
+	} else if (bytes < s->ck_next - STORE_BULK_WAL_BYTES / 2) {
+		s->ck_next = STORE_BULK_WAL_BYTES / 2; /* the file started over */
+	}
+	return SQLITE_OK;
+}
+
+/* Start the checkpointer; 0, or -1 if it cannot (the writer then
+ * checkpoints as before). */
+static int checkpointer_start(struct store *s)
+{
+	const char *path = sqlite3_db_filename(s->db, "main");
+	struct checkpointer *c = calloc(1, sizeof *c);
+	if (!c || !path || !*path)
+		goto fail;
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_exec(c->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old); /* signals are the caller's */
+	int rc = pthread_create(&c->thread, NULL, checkpointer_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->wake);
+		goto fail;
+	}
+	int page = 0;
+	pragma_int(s, "PRAGMA page_size", &page);
+	s->page_size = page > 0 ? (size_t)page : 4096;
+	s->ck = c;
+	s->ck_next = STORE_BULK_WAL_BYTES / 2;
+	sqlite3_wal_hook(s->db, on_wal_commit, s);
+	return 0;
+fail:
+	if (c)
+		sqlite3_close(c->db);
+	free(c);
+	return -1;
+}
+
+static void checkpointer_stop(struct store *s)
+{
+	struct checkpointer *c = s->ck;
+	if (!c)
+		return;
+	sqlite3_wal_hook(s->db, NULL, NULL);
+	pthread_mutex_lock(&c->mu);
+	c->stop = true;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->wake);
+	sqlite3_close(c->db);
+	free(c);
+	s->ck = NULL;
+}
+
 void store_close(struct store *s)
 {
 	if (!s)
@@ -460,6 +579,7 @@ void store_close(struct store *s)
 		sqlite3_finalize(s->st[i]);
 	for (size_t i = 0; i < s->nkept; i++)
 		sqlite3_finalize(s->kept[i].st);
+	checkpointer_stop(s);
 	sqlite3_close(s->db);
 	buf_free(&s->ts_first);
 	buf_free(&s->ts_last);
@@ -485,11 +605,19 @@ sqlite3 *store_db(struct store *s)
 
 int store_bulk(struct store *s, bool on)
 {
-	if (on)
-		return exec(s, "PRAGMA cache_size=" STORE_BULK_CACHE) < 0 || wal_limit(s, STORE_BULK_WAL_BYTES) < 0
-			       ? -1
-			       : 0;
-	int rc = wal_limit(s, STORE_WAL_BYTES) < 0 || exec(s, "PRAGMA cache_size=-2000") < 0 ? -1 : 0;
+	if (on) {
+		if (exec(s, "PRAGMA cache_size=" STORE_BULK_CACHE) < 0 || exec(s, "PRAGMA temp_store=MEMORY") < 0)
+			return -1;
+		/* the hook takes the place of wal_autocheckpoint's */
+		if (!s->readonly && !s->ck && checkpointer_start(s) == 0)
+			return 0;
+		return s->ck ? 0 : wal_limit(s, STORE_BULK_WAL_BYTES);
+	}
+	checkpointer_stop(s);
+	int rc = wal_limit(s, STORE_WAL_BYTES) < 0 || exec(s, "PRAGMA cache_size=-2000") < 0 ||
+			 exec(s, "PRAGMA temp_store=DEFAULT") < 0
+		 ? -1
+		 : 0;
 	/* passive: a kato command reading the store never makes katod wait;
 	 * the WAL file shrinks back to 4 MiB when it is next reset */
 	char sql[64];

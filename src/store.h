@@ -42,9 +42,13 @@ struct sqlite3 *store_db(struct store *s);
 
 /* Transactions: one batch of events and the cursor that produced them. */
 /* Bulk mode for a backfill (on) and back to normal (off): a larger page
- * cache and a WAL checkpointed every STORE_BULK_WAL_BYTES instead of every
- * STORE_WAL_BYTES, so hot index pages are written to the database once
- * per checkpoint, not once per 4 MB of WAL. Off checkpoints the WAL
+ * cache; savepoint journals in memory (a group's batches are savepoints,
+ * and their journal in a temporary file was written 2.8 times the store's
+ * size); the WAL checkpointed on a thread of its own each time it grows by
+ * STORE_BULK_WAL_BYTES / 2, so hot index pages are written to the
+ * database once per checkpoint and the writer does not wait for the
+ * copies and syncs (if the thread cannot start, the writer checkpoints
+ * every STORE_BULK_WAL_BYTES). Off stops the thread, checkpoints the WAL
  * (without waiting for readers; the file shrinks to STORE_WAL_BYTES when
  * next reset) and gives the cache's memory back. Durability is unchanged
  * (WAL, synchronous=NORMAL): every commit is as safe as before. */

@@ -3,7 +3,9 @@
 
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "store.h"
 #include "testutil.h"
@@ -246,8 +248,8 @@ START_TEST(page_size_of_new_and_old_stores)
 	ck_assert_int_eq(db_int(store_db(s), "PRAGMA page_size"), atoi(STORE_PAGE_SIZE));
 	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
 	ck_assert_int_eq(store_bulk(s, true), 0);
-	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"),
-			 STORE_BULK_WAL_BYTES / atoi(STORE_PAGE_SIZE));
+	/* bulk: the writer's own checkpoints are off, a thread makes them */
+	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), 0);
 	ck_assert_int_eq(store_bulk(s, false), 0);
 	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
 	store_close(s);
@@ -398,6 +400,55 @@ END_TEST
 
 /* Counts made in a transaction are written when it commits, added up;
  * those of a batch rolled back are not. */
+/* In bulk mode a thread checkpoints the WAL while the writer goes on:
+ * the database file grows though the writer never checkpoints; off, the
+ * writer's own checkpoints are back and nothing was lost. */
+START_TEST(bulk_checkpoints_on_a_thread)
+{
+	char *path;
+	struct store *s = open_tmp(&path);
+	int64_t sid;
+	ck_assert_int_eq(store_session(s, "claude", "ck", &sid), 0);
+	ck_assert_int_eq(store_bulk(s, true), 0);
+	ck_assert_int_eq(store_group(s, true), 0);
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	off_t before = st.st_size;
+	size_t big = 512 << 10, total = 0;
+	char *json = malloc(big + 32);
+	int rows = 0;
+	for (; total < STORE_BULK_WAL_BYTES * 3 / 4; rows++) { /* short of the writer's own limit */
+		int n = snprintf(json, 32, "{\"content\":\"ck%d ", rows);
+		memset(json + n, 'x', big);
+		strcpy(json + n + big, "\"}");
+		struct fingerprint fp;
+		fingerprint_bytes(json, strlen(json), &fp);
+		int64_t seq;
+		ck_assert_int_eq(store_begin(s), 0);
+		ck_assert_int_eq(store_add_event(s, sid, &fp, "tool.result", NULL, 0, json, &seq), 0);
+		ck_assert_int_eq(store_commit(s), 0);
+		total += strlen(json);
+	}
+	free(json);
+	/* the WAL passed STORE_BULK_WAL_BYTES / 2 long ago: the thread copies
+	 * its pages into the database file */
+	for (int i = 0; i < 500 && stat(path, &st) == 0 && st.st_size < before + STORE_BULK_WAL_BYTES / 4; i++)
+		usleep(10000);
+	ck_assert_int_ge(st.st_size, before + STORE_BULK_WAL_BYTES / 4);
+	ck_assert_int_eq(store_group(s, false), 0);
+	ck_assert_int_eq(store_bulk(s, false), 0);
+	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
+	ck_assert_int_eq(committed_events(path, "%ck%"), rows);
+	sqlite3_stmt *ic;
+	ck_assert_int_eq(sqlite3_prepare_v2(store_db(s), "PRAGMA integrity_check", -1, &ic, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(ic), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(ic, 0), "ok");
+	sqlite3_finalize(ic);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
 START_TEST(counts_follow_their_transaction)
 {
 	char *path;
@@ -523,6 +574,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, missing_or_newer_store_is_a_clear_error);
 	tcase_add_test(tc, page_size_of_new_and_old_stores);
 	tcase_add_test(tc, group_commits);
+	tcase_add_test(tc, bulk_checkpoints_on_a_thread);
 	tcase_add_test(tc, counts_follow_their_transaction);
 	suite_add_tcase(s, tc);
 	return s;
