@@ -311,6 +311,26 @@ static void add_batch(struct store *s, int64_t sid, const char *text, bool keep)
 		store_rollback(s);
 }
 
+/* Add a row of 512 KiB (under STORE_BIG_ROW), {"content":"<tag><i> xx..."},
+ * in a batch of its own; returns its length. */
+static size_t add_big(struct store *s, int64_t sid, const char *tag, int i)
+{
+	size_t big = 512 << 10;
+	char *json = malloc(big + 64);
+	int n = snprintf(json, 64, "{\"content\":\"%s%d ", tag, i);
+	memset(json + n, 'x', big);
+	strcpy(json + n + big, "\"}");
+	struct fingerprint fp;
+	fingerprint_bytes(json, strlen(json), &fp);
+	int64_t seq;
+	ck_assert_int_eq(store_begin(s), 0);
+	ck_assert_int_eq(store_add_event(s, sid, &fp, "tool.result", NULL, 0, json, &seq), 0);
+	ck_assert_int_eq(store_commit(s), 0);
+	size_t len = strlen(json);
+	free(json);
+	return len;
+}
+
 /* Group commits: batches commit together at the end (or once the group
  * is big); a batch rolled back inside it is undone alone; killed before
  * the end, the group never happened and the store is sound. */
@@ -338,21 +358,10 @@ START_TEST(group_commits)
 	 * most STORE_GROUP_MAX bytes: the first at STORE_GROUP_MIN, later
 	 * ones at more once 4 * STORE_GROUP_MIN are stored */
 	ck_assert_int_eq(store_group(s, true), 0);
-	size_t big = 512 << 10; /* under STORE_BIG_ROW */
-	char *json = malloc(big + 32);
 	int base = committed_events(path, "%"), commits = 0, open_rows = 0;
 	size_t grouped = 0, group = 0, biggest = 0;
 	for (int i = 0; grouped < 8 * STORE_GROUP_MIN; i++) {
-		int n = snprintf(json, 32, "{\"content\":\"big%d ", i);
-		memset(json + n, 'x', big);
-		strcpy(json + n + big, "\"}");
-		struct fingerprint fp;
-		fingerprint_bytes(json, strlen(json), &fp);
-		int64_t seq;
-		ck_assert_int_eq(store_begin(s), 0);
-		ck_assert_int_eq(store_add_event(s, sid, &fp, "tool.result", NULL, 0, json, &seq), 0);
-		ck_assert_int_eq(store_commit(s), 0);
-		group += strlen(json);
+		group += add_big(s, sid, "big", i);
 		open_rows++;
 		size_t limit = grouped / 4 < STORE_GROUP_MIN ? STORE_GROUP_MIN : grouped / 4;
 		if (group >= limit) {
@@ -366,8 +375,7 @@ START_TEST(group_commits)
 		ck_assert_int_eq(committed_events(path, "%") - base, i + 1 - open_rows);
 	}
 	ck_assert_int_ge(commits, 4);
-	ck_assert_uint_gt(biggest, STORE_GROUP_MIN + big); /* the groups grew */
-	free(json);
+	ck_assert_uint_gt(biggest, STORE_GROUP_MIN + (512 << 10)); /* the groups grew */
 	ck_assert_int_eq(store_group(s, false), 0);
 	store_close(s);
 
@@ -414,22 +422,10 @@ START_TEST(bulk_checkpoints_on_a_thread)
 	struct stat st;
 	ck_assert_int_eq(stat(path, &st), 0);
 	off_t before = st.st_size;
-	size_t big = 512 << 10, total = 0;
-	char *json = malloc(big + 32);
+	size_t total = 0;
 	int rows = 0;
-	for (; total < STORE_BULK_WAL_BYTES * 3 / 4; rows++) { /* short of the writer's own limit */
-		int n = snprintf(json, 32, "{\"content\":\"ck%d ", rows);
-		memset(json + n, 'x', big);
-		strcpy(json + n + big, "\"}");
-		struct fingerprint fp;
-		fingerprint_bytes(json, strlen(json), &fp);
-		int64_t seq;
-		ck_assert_int_eq(store_begin(s), 0);
-		ck_assert_int_eq(store_add_event(s, sid, &fp, "tool.result", NULL, 0, json, &seq), 0);
-		ck_assert_int_eq(store_commit(s), 0);
-		total += strlen(json);
-	}
-	free(json);
+	for (; total < STORE_BULK_WAL_BYTES * 3 / 4; rows++) /* short of the writer's own limit */
+		total += add_big(s, sid, "ck", rows);
 	/* the WAL passed STORE_BULK_WAL_BYTES / 2 long ago: the thread copies
 	 * its pages into the database file */
 	for (int i = 0; i < 500 && stat(path, &st) == 0 && st.st_size < before + STORE_BULK_WAL_BYTES / 4; i++)
