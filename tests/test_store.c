@@ -406,8 +406,6 @@ START_TEST(group_commits)
 }
 END_TEST
 
-/* Counts made in a transaction are written when it commits, added up;
- * those of a batch rolled back are not. */
 /* In bulk mode a thread checkpoints the WAL while the writer goes on:
  * the database file grows though the writer never checkpoints; off, the
  * writer's own checkpoints are back and nothing was lost. */
@@ -441,10 +439,59 @@ START_TEST(bulk_checkpoints_on_a_thread)
 	ck_assert_str_eq((const char *)sqlite3_column_text(ic, 0), "ok");
 	sqlite3_finalize(ic);
 	store_close(s);
+
+	/* killed while the thread checkpoints, a group open: the store is
+	 * sound and holds every group committed before the kill */
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct store *c;
+		close(fds[0]);
+		if (store_open(path, false, &c, NULL) < 0 || store_bulk(c, true) < 0)
+			_exit(3);
+		for (int i = 0;; i++) {
+			store_group(c, true);
+			for (int k = 0; k < 8; k++)
+				add_big(c, sid, "killed", 8 * i + k);
+			if (store_group(c, false) < 0)
+				_exit(4);
+			int done = 8 * (i + 1);
+			if (write(fds[1], &done, sizeof done) != (ssize_t)sizeof done)
+				_exit(5);
+		}
+	}
+	close(fds[1]);
+	ck_assert_int_eq(stat(path, &st), 0);
+	before = st.st_size;
+	int done = 0, got;
+	/* until the thread has copied pages of the child's WAL */
+	while (done < 512 && stat(path, &st) == 0 && st.st_size < before + STORE_BULK_WAL_BYTES / 4 &&
+	       read(fds[0], &got, sizeof got) == (ssize_t)sizeof got)
+		done = got;
+	kill(pid, SIGKILL);
+	int wst;
+	ck_assert_int_eq(waitpid(pid, &wst, 0), pid);
+	ck_assert(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL);
+	while (read(fds[0], &got, sizeof got) == (ssize_t)sizeof got)
+		done = got;
+	close(fds[0]);
+	ck_assert_int_ge(st.st_size, before + STORE_BULK_WAL_BYTES / 4);
+	int left = committed_events(path, "%killed%");
+	/* the child's last 8 rows may have committed (on their own, or
+	 * before it could say so) or not */
+	ck_assert_msg(left >= done && left <= done + 8, "%d stored, %d reported committed", left, done);
+	char *err = NULL;
+	ck_assert_msg(store_open(path, false, &s, &err) == 0, "%s", err);
+	ck_assert_int_eq(db_int(store_db(s), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
+	store_close(s);
 	free(path);
 }
 END_TEST
 
+/* Counts made in a transaction are written when it commits, added up;
+ * those of a batch rolled back are not. */
 START_TEST(counts_follow_their_transaction)
 {
 	char *path;
