@@ -107,7 +107,7 @@ struct store {
 	/* bulk mode's checkpoints, on a thread of their own (checkpointer) */
 	struct checkpointer *ck;
 	size_t ck_next;   /* the WAL size that wakes it next */
-	size_t page_size; /* of this store */
+	size_t page_size; /* of this store (writers only) */
 };
 
 /* In bulk mode the WAL is checkpointed by a thread with a connection of
@@ -269,10 +269,8 @@ static void drop_counts(struct store *s)
  * pages. */
 static int wal_limit(struct store *s, int bytes)
 {
-	int page = 4096;
 	char sql[64];
-	pragma_int(s, "PRAGMA page_size", &page);
-	snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint=%d", bytes / (page > 0 ? page : 4096));
+	snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint=%zu", (size_t)bytes / s->page_size);
 	return exec(s, sql);
 }
 
@@ -392,6 +390,7 @@ int store_open(const char *path, bool readonly, struct store **out, char **err)
 		configured = true;
 	}
 	struct store *s = xcalloc(1, sizeof *s);
+	s->page_size = 4096; /* SQLite's default, until a writer reads its own */
 	s->readonly = readonly;
 	if (!readonly) {
 		char *dir = xstrdup(path);
@@ -449,6 +448,9 @@ int store_open(const char *path, bool readonly, struct store **out, char **err)
 			store_close(s);
 			return -1;
 		}
+		int page = 0;
+		pragma_int(s, "PRAGMA page_size", &page);
+		s->page_size = page > 0 ? (size_t)page : 4096;
 		if (exec(s, "PRAGMA journal_mode=WAL") < 0 || exec(s, "PRAGMA synchronous=NORMAL") < 0 ||
 		    exec(s, "PRAGMA foreign_keys=ON") < 0 || wal_limit(s, STORE_WAL_BYTES) < 0) {
 			set_err(err, "cannot configure store", sqlite3_errmsg(s->db));
@@ -539,9 +541,6 @@ static int checkpointer_start(struct store *s)
 		pthread_cond_destroy(&c->wake);
 		goto fail;
 	}
-	int page = 0;
-	pragma_int(s, "PRAGMA page_size", &page);
-	s->page_size = page > 0 ? (size_t)page : 4096;
 	s->ck = c;
 	s->ck_next = STORE_BULK_WAL_BYTES / 2;
 	sqlite3_wal_hook(s->db, on_wal_commit, s);
