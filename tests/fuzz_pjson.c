@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	struct json_tokener *tok = NULL;
-	struct json_object *c = pj_parse_lean_from(&tok, s, size, unread, 0);
+	struct json_object *c = pj_parse_lean(&tok, s, size, unread);
 	if (!a != !c)
 		abort();
 	if (a) {

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "autoconfig.h"
 #include "pjson.h"
 
 #include <limits.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,27 +188,23 @@ static int hex4(const char *s, uint32_t *v)
 	return 0;
 }
 
-/* Decode the body s[0..n) of a JSON string literal into a new pj_big;
- * NULL for anything json-c might read otherwise than plain JSON does (a
- * raw control byte, a bad escape, a lone surrogate): the caller then
- * leaves the line to json-c. */
-static struct pj_big *lit_decode(const char *s, size_t n)
+/* Decode the body s[0..n) of a JSON string literal into out (room for n
+ * bytes): its length, or -1 for anything json-c might read otherwise
+ * than plain JSON does (a raw control byte, a bad escape, a lone
+ * surrogate): the caller then leaves the line to json-c. */
+static ptrdiff_t decode_into(char *out, const char *s, size_t n)
 {
-	struct pj_big *b = malloc(sizeof *b + n + 1);
-	if (!b)
-		return NULL;
-	b->magic = PJ_BIG_MAGIC;
 	size_t w = 0, i = 0;
 	while (i < n) {
 #ifdef __SSE2__
 		/* 16 bytes at a time up to the next escape or control byte:
-		 * w <= i, so a whole vector stored at w stays inside b */
+		 * w <= i, so a whole vector stored at w stays inside out */
 		const __m128i bslash = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1f);
 		while (i + 16 <= n) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
 			int bits = _mm_movemask_epi8(
 				_mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
-			_mm_storeu_si128((__m128i *)(void *)(b->p + w), v);
+			_mm_storeu_si128((__m128i *)(void *)(out + w), v);
 			if (bits) {
 				unsigned z = (unsigned)__builtin_ctz((unsigned)bits);
 				w += z;
@@ -222,7 +221,7 @@ static struct pj_big *lit_decode(const char *s, size_t n)
 		if (c != '\\') {
 			if (c < 0x20)
 				goto bad;
-			b->p[w++] = (char)c;
+			out[w++] = (char)c;
 			i++;
 			continue;
 		}
@@ -231,14 +230,14 @@ static struct pj_big *lit_decode(const char *s, size_t n)
 		char e = s[i + 1];
 		i += 2;
 		switch (e) {
-		case '"': b->p[w++] = '"'; continue;
-		case '\\': b->p[w++] = '\\'; continue;
-		case '/': b->p[w++] = '/'; continue;
-		case 'b': b->p[w++] = '\b'; continue;
-		case 'f': b->p[w++] = '\f'; continue;
-		case 'n': b->p[w++] = '\n'; continue;
-		case 'r': b->p[w++] = '\r'; continue;
-		case 't': b->p[w++] = '\t'; continue;
+		case '"': out[w++] = '"'; continue;
+		case '\\': out[w++] = '\\'; continue;
+		case '/': out[w++] = '/'; continue;
+		case 'b': out[w++] = '\b'; continue;
+		case 'f': out[w++] = '\f'; continue;
+		case 'n': out[w++] = '\n'; continue;
+		case 'r': out[w++] = '\r'; continue;
+		case 't': out[w++] = '\t'; continue;
 		case 'u': break;
 		default: goto bad;
 		}
@@ -256,32 +255,46 @@ static struct pj_big *lit_decode(const char *s, size_t n)
 			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 		}
 		if (cp < 0x80) {
-			b->p[w++] = (char)cp;
+			out[w++] = (char)cp;
 		} else if (cp < 0x800) {
-			b->p[w++] = (char)(0xc0 | cp >> 6);
-			b->p[w++] = (char)(0x80 | (cp & 0x3f));
+			out[w++] = (char)(0xc0 | cp >> 6);
+			out[w++] = (char)(0x80 | (cp & 0x3f));
 		} else if (cp < 0x10000) {
-			b->p[w++] = (char)(0xe0 | cp >> 12);
-			b->p[w++] = (char)(0x80 | (cp >> 6 & 0x3f));
-			b->p[w++] = (char)(0x80 | (cp & 0x3f));
+			out[w++] = (char)(0xe0 | cp >> 12);
+			out[w++] = (char)(0x80 | (cp >> 6 & 0x3f));
+			out[w++] = (char)(0x80 | (cp & 0x3f));
 		} else {
-			b->p[w++] = (char)(0xf0 | cp >> 18);
-			b->p[w++] = (char)(0x80 | (cp >> 12 & 0x3f));
-			b->p[w++] = (char)(0x80 | (cp >> 6 & 0x3f));
-			b->p[w++] = (char)(0x80 | (cp & 0x3f));
+			out[w++] = (char)(0xf0 | cp >> 18);
+			out[w++] = (char)(0x80 | (cp >> 12 & 0x3f));
+			out[w++] = (char)(0x80 | (cp >> 6 & 0x3f));
+			out[w++] = (char)(0x80 | (cp & 0x3f));
 		}
 	}
-	b->len = w;
+	return (ptrdiff_t)w;
+bad:
+	return -1;
+}
+
+/* s[0..n) decoded (decode_into) into a new pj_big, or NULL. */
+static struct pj_big *lit_decode(const char *s, size_t n)
+{
+	struct pj_big *b = malloc(sizeof *b + n + 1);
+	if (!b)
+		return NULL;
+	b->magic = PJ_BIG_MAGIC;
+	ptrdiff_t w = decode_into(b->p, s, n);
+	if (w < 0) {
+		free(b);
+		return NULL;
+	}
+	b->len = (size_t)w;
 	b->p[w] = '\0';
-	if (w + 4096 < n) {
-		struct pj_big *t = realloc(b, sizeof *b + w + 1);
+	if (b->len + 4096 < n) {
+		struct pj_big *t = realloc(b, sizeof *b + b->len + 1);
 		if (t)
 			b = t;
 	}
 	return b;
-bad:
-	free(b);
-	return NULL;
 }
 
 /* Escaping a huge text goes through json-c in slices of this size, so
@@ -445,12 +458,12 @@ struct json_object *pj_parse_big(const char *s, size_t n, size_t min_line, size_
 
 struct json_object *pj_parse_line(const char *s, size_t n)
 {
-	return big_with(NULL, s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
+	return pj_parse_lean(NULL, s, n, NULL);
 }
 
 struct json_object *pj_parse_line_with(struct json_tokener **tok, const char *s, size_t n)
 {
-	return big_with(tok, s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
+	return pj_parse_lean(tok, s, n, NULL);
 }
 
 /* ---- pj_parse_lean: a line without the members its plugin never reads */
@@ -628,40 +641,119 @@ static const struct pj_unread *unread_key(const struct pj_unread *unread, const 
 	return NULL;
 }
 
-/* What pj_parse_lean leaves out: s[from[i]..to[i]), in order, each a
- * value that becomes null or (absent) a member and its comma. */
-#define LEAN_SPANS 24
-struct lean {
-	size_t from[LEAN_SPANS], to[LEAN_SPANS], n, cut;
-	bool absent[LEAN_SPANS];
+/* What builds a lean tree: the line, and room to decode a string or to
+ * end a key or a number with a NUL. */
+struct build {
+	const char *s;
+	size_t n;
+	char *tmp;
+	size_t cap;
 };
 
-static bool scan_object(const char *s, size_t n, size_t *i, int depth, const struct pj_unread *unread,
-			struct lean *l);
-
-/* Past the array opening at s[*i] (at nesting `depth`), if it is plain
- * JSON as skip_value takes it, its elements that are objects scanned by
- * scan_object with `unread`. */
-static bool scan_array(const char *s, size_t n, size_t *i, int depth, const struct pj_unread *unread,
-		       struct lean *l)
+static char *room(struct build *b, size_t n)
 {
-	size_t k = skip_ws(s, n, *i + 1);
-	if (depth >= LEAN_DEPTH)
+	if (n > b->cap) {
+		char *p = realloc(b->tmp, n);
+		if (!p)
+			return NULL;
+		b->tmp = p;
+		b->cap = n;
+	}
+	return b->tmp;
+}
+
+/* strtod in the C locale, as json-c reads numbers */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/* The number s[from..to) (plain JSON), made as json-c's tokener makes it:
+ * an int64, an uint64 above INT64_MAX, or a double that keeps its text. */
+static bool build_number(struct build *b, size_t from, size_t to, struct json_object **out)
+{
+	size_t len = to - from;
+	char *t = room(b, len + 1);
+	if (!t)
+		return false;
+	memcpy(t, b->s + from, len);
+	t[len] = '\0';
+	bool is_double = memchr(t, '.', len) || memchr(t, 'e', len) || memchr(t, 'E', len);
+	int64_t i64;
+	uint64_t u64;
+	if (!is_double && t[0] == '-' && json_parse_int64(t, &i64) == 0) {
+		*out = json_object_new_int64(i64);
+	} else if (!is_double && t[0] != '-' && json_parse_uint64(t, &u64) == 0) {
+		*out = u64 <= INT64_MAX ? json_object_new_int64((int64_t)u64) : json_object_new_uint64(u64);
+	} else if (is_double) {
+		pthread_once(&c_locale_once, make_c_locale);
+		char *end;
+		double d = c_locale ? strtod_l(t, &end, c_locale) : 0;
+		if (!c_locale || end != t + len)
+			return false;
+		*out = json_object_new_double_s(d, t);
+	} else {
+		return false;
+	}
+	return *out != NULL;
+}
+
+static bool build_value(struct build *b, size_t *i, int depth, const struct pj_unread *unread,
+			struct json_object **out);
+
+/* The string literal opening at s[*i], decoded. */
+static bool build_string(struct build *b, size_t *i, struct json_object **out)
+{
+	size_t from = *i + 1;
+	bool esc;
+	if (!skip_string(b->s, b->n, i, &esc))
+		return false;
+	const char *p = b->s + from;
+	size_t len = *i - 1 - from;
+	if (esc) {
+		char *t = room(b, len + 1);
+		ptrdiff_t w = t ? decode_into(t, p, len) : -1;
+		if (w < 0)
+			return false;
+		p = t;
+		len = (size_t)w;
+	}
+	if (len > INT_MAX - 1)
+		return false;
+	*out = json_object_new_string_len(p, (int)len);
+	return *out != NULL;
+}
+
+/* The array opening at s[*i] (at nesting `depth`); its elements that are
+ * objects built with the rules `unread`. */
+static bool build_array(struct build *b, size_t *i, int depth, const struct pj_unread *unread,
+			struct json_object **out)
+{
+	const char *s = b->s;
+	size_t n = b->n, k = skip_ws(s, n, *i + 1);
+	if (depth >= LEAN_DEPTH || !(*out = json_object_new_array()))
 		return false;
 	if (k < n && s[k] == ']') {
 		*i = k + 1;
 		return true;
 	}
 	for (;;) {
-		if (k < n && s[k] == '{' ? !scan_object(s, n, &k, depth + 1, unread, l)
-					 : !skip_value(s, n, &k, depth + 1))
+		struct json_object *v = NULL;
+		if (!build_value(b, &k, depth + 1, unread, &v) ||
+		    json_object_array_add(*out, v) != 0) {
+			json_object_put(v);
 			return false;
+		}
 		k = skip_ws(s, n, k);
 		if (k < n && s[k] == ',') {
 			k = skip_ws(s, n, k + 1);
 			continue;
 		}
 		if (k < n && s[k] == ']') {
+			json_object_array_shrink(*out, 0); /* as json-c's tokener does */
 			*i = k + 1;
 			return true;
 		}
@@ -669,16 +761,17 @@ static bool scan_array(const char *s, size_t n, size_t *i, int depth, const stru
 	}
 }
 
-/* Past the object opening at s[*i] (at nesting `depth`), if it is plain
- * JSON as skip_value takes it, noting in l the values of its members in
- * `unread` (or, for one with inner rules whose value is an object or an
- * array, those of its members or of its elements' members in turn). */
-static bool scan_object(const char *s, size_t n, size_t *i, int depth, const struct pj_unread *unread,
-			struct lean *l)
+/* The object opening at s[*i] (at nesting `depth`), its members in
+ * `unread` left out as pj_unread says (or, for one with inner rules
+ * whose value is an object or an array, its members or its elements'
+ * members in turn). */
+static bool build_object(struct build *b, size_t *i, int depth, const struct pj_unread *unread,
+			 struct json_object **out)
 {
-	size_t k = skip_ws(s, n, *i + 1);
+	const char *s = b->s;
+	size_t n = b->n, k = skip_ws(s, n, *i + 1);
 	bool esc;
-	if (depth >= LEAN_DEPTH)
+	if (depth >= LEAN_DEPTH || !(*out = json_object_new_object()))
 		return false;
 	if (k < n && s[k] == '}') {
 		*i = k + 1;
@@ -688,28 +781,52 @@ static bool scan_object(const char *s, size_t n, size_t *i, int depth, const str
 		size_t key = k;
 		if (k >= n || s[k] != '"' || !skip_string(s, n, &k, &esc) || esc)
 			return false;
-		const struct pj_unread *u = unread_key(unread, s, key + 1, k - 1);
+		size_t key_end = k - 1;
+		const struct pj_unread *u = unread_key(unread, s, key + 1, key_end);
 		k = skip_ws(s, n, k);
 		if (k >= n || s[k] != ':')
 			return false;
 		size_t v = skip_ws(s, n, k + 1);
 		k = v;
+		struct json_object *val = NULL;
+		bool add = true;
 		if (u && u->inner && v < n && (s[v] == '{' || s[v] == '[')) {
-			if (s[v] == '{' ? !scan_object(s, n, &k, depth + 1, u->inner, l)
-					: !scan_array(s, n, &k, depth + 1, u->inner, l))
+			if (!(s[v] == '{' ? build_object(b, &k, depth + 1, u->inner, &val)
+					  : build_array(b, &k, depth + 1, u->inner, &val))) {
+				json_object_put(val);
 				return false;
-		} else {
+			}
+		} else if (u && !u->inner) {
 			if (!skip_value(s, n, &k, depth + 1))
 				return false;
 			size_t comma = skip_ws(s, n, k);
-			bool absent = u && u->absent && comma < n && s[comma] == ',';
-			if (u && !u->inner && l->n < LEAN_SPANS && (absent || k - v > 4) &&
-			    !(u->unless && pj_find(s + v, k - v, u->unless))) {
-				l->absent[l->n] = absent;
-				l->from[l->n] = absent ? key : v;
-				l->to[l->n] = absent ? comma + 1 : k;
-				l->cut += l->to[l->n] - l->from[l->n] - (absent ? 0 : 4);
-				l->n++;
+			bool absent = u->absent && comma < n && s[comma] == ',';
+			if ((absent || k - v > 4) && !(u->unless && pj_find(s + v, k - v, u->unless))) {
+				add = !absent; /* a null, or nothing */
+				if (absent)
+					k = comma;
+			} else {
+				k = v; /* short, or read after all */
+				if (!build_value(b, &k, depth + 1, NULL, &val)) {
+					json_object_put(val);
+					return false;
+				}
+			}
+		} else if (!build_value(b, &k, depth + 1, NULL, &val)) {
+			json_object_put(val);
+			return false;
+		}
+		if (add) {
+			char *name = room(b, key_end - key);
+			if (!name) {
+				json_object_put(val);
+				return false;
+			}
+			memcpy(name, s + key + 1, key_end - key - 1);
+			name[key_end - key - 1] = '\0';
+			if (json_object_object_add(*out, name, val) != 0) {
+				json_object_put(val);
+				return false;
 			}
 		}
 		k = skip_ws(s, n, k);
@@ -725,44 +842,62 @@ static bool scan_object(const char *s, size_t n, size_t *i, int depth, const str
 	}
 }
 
-struct json_object *pj_parse_lean_from(struct json_tokener **tok, const char *s, size_t n,
-				       const struct pj_unread *unread, size_t min_line)
+/* The JSON value at s[*i] (after blanks), if it is plain JSON as
+ * skip_value takes it; an object with the rules `unread`. *out holds
+ * what was built, to be freed, when it is not. */
+static bool build_value(struct build *b, size_t *i, int depth, const struct pj_unread *unread,
+			struct json_object **out)
 {
-	if (n < min_line || n >= PJ_HUGE_LINE)
-		return big_with(tok, s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
-	struct lean l = {.n = 0};
-	size_t k = skip_ws(s, n, 0);
-	bool plain = k < n && s[k] == '{' && scan_object(s, n, &k, 1, unread, &l);
-	/* then only what pj_parse lets follow a value */
-	while (plain && k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n' || !s[k]))
-		k++;
-	if (!plain || k != n)
-		return pj_parse_with(tok, s, n);
-	if (!l.n)
-		return big_with(tok, s, n, 0, PJ_LEAN_STR);
-	char *lean = malloc(n - l.cut + 1);
-	if (!lean)
-		return pj_parse_with(tok, s, n);
-	size_t w = 0, r = 0;
-	for (size_t j = 0; j < l.n; j++) {
-		memcpy(lean + w, s + r, l.from[j] - r);
-		w += l.from[j] - r;
-		if (!l.absent[j]) {
-			memcpy(lean + w, "null", 4);
-			w += 4;
-		}
-		r = l.to[j];
+	const char *s = b->s;
+	size_t n = b->n, k = skip_ws(s, n, *i);
+	bool ok;
+	*out = NULL;
+	if (k >= n)
+		return false;
+	switch (s[k]) {
+	case '"':
+		ok = build_string(b, &k, out);
+		break;
+	case '{':
+		ok = build_object(b, &k, depth, unread, out);
+		break;
+	case '[':
+		ok = build_array(b, &k, depth, NULL, out);
+		break;
+	case 't':
+	case 'f':
+	case 'n': {
+		size_t from = k;
+		ok = skip_value(s, n, &k, depth);
+		if (ok && s[from] != 'n' && !(*out = json_object_new_boolean(s[from] == 't')))
+			ok = false;
+		break;
 	}
-	memcpy(lean + w, s + r, n - r);
-	w += n - r;
-	struct json_object *o = big_with(tok, lean, w, 0, PJ_LEAN_STR);
-	free(lean);
-	return o;
+	default: {
+		size_t from = k;
+		ok = skip_number(s, n, &k) && build_number(b, from, k, out);
+	}
+	}
+	*i = k;
+	return ok;
 }
 
 struct json_object *pj_parse_lean(struct json_tokener **tok, const char *s, size_t n, const struct pj_unread *unread)
 {
-	return pj_parse_lean_from(tok, s, n, unread, PJ_LEAN_LINE);
+	if (n >= PJ_HUGE_LINE)
+		return big_with(tok, s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
+	struct build b = {s, n, NULL, 0};
+	struct json_object *o = NULL;
+	size_t k = skip_ws(s, n, 0);
+	bool plain = k < n && s[k] == '{' && build_value(&b, &k, 1, unread, &o);
+	/* then only what pj_parse lets follow a value */
+	while (plain && k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n' || !s[k]))
+		k++;
+	free(b.tmp);
+	if (plain && k == n)
+		return o;
+	json_object_put(o);
+	return pj_parse_with(tok, s, n);
 }
 
 const char *pj_find(const char *s, size_t n, const char *needle)

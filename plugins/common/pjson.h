@@ -63,26 +63,18 @@ struct pj_unread {
 	const struct pj_unread *inner;
 	bool absent;
 };
-/* Lines shorter than this are parsed whole by pj_parse_lean. */
-#define PJ_LEAN_LINE ((size_t)512)
-/* String values this long or longer in the lines pj_parse_lean reads are
- * decoded by pjson, as huge ones are (pj_parse_line): 16 bytes at a time
- * where json-c takes one, and a third of the instructions of a backfill
- * was json-c reading tool output a byte at a time. */
-#define PJ_LEAN_STR ((size_t)256)
 /* pj_parse_line_with, except that in a line that is one plain JSON object
  * (RFC 8259, keys without escapes) the members listed in `unread` come
- * back as null (or absent), so json-c builds no tree for them: pjson
- * checks their text is plain JSON, which json-c accepts, and json-c parses
- * the rest, its string values of PJ_LEAN_STR bytes or more held as
- * pj_parse_line holds huge ones (read them with pj_sval and the like). A
- * line accepted or refused whole is accepted or refused alike
- * (tests/fuzz_pjson.c). */
+ * back as null (or absent). Such a line, shorter than PJ_HUGE_LINE, is
+ * built into json-c objects by pjson in the pass that checks it, without
+ * json-c's tokener, which reads a byte at a time and copies each value
+ * through a buffer: pjson only takes what json-c reads alike, and leaves
+ * anything else (json-c's extensions, escaped keys, lone surrogates,
+ * broken JSON) to json-c, so a line is accepted or refused as pj_parse
+ * does and gives the same tree (tests/test_pjson.c, tests/fuzz_pjson.c).
+ * unread NULL: every member. */
 struct json_object *pj_parse_lean(struct json_tokener **tok, const char *s, size_t n,
 				  const struct pj_unread *unread);
-/* pj_parse_lean from lines of min_line bytes (for tests). */
-struct json_object *pj_parse_lean_from(struct json_tokener **tok, const char *s, size_t n,
-				       const struct pj_unread *unread, size_t min_line);
 /* pj_parse_line with its two thresholds as parameters (for tests). */
 struct json_object *pj_parse_big(const char *s, size_t n, size_t min_line, size_t min_str);
 
