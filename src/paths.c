@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -193,6 +194,16 @@ static int refuse(char **why, int e, const char *what)
 	return -1;
 }
 
+/* Is st the home directory? */
+static bool is_home(const struct stat *st)
+{
+	char *home = paths_home();
+	struct stat h;
+	bool same = stat(home, &h) == 0 && h.st_dev == st->st_dev && h.st_ino == st->st_ino;
+	free(home);
+	return same;
+}
+
 int paths_private_dir(const char *path, char **why)
 {
 	if (why)
@@ -215,8 +226,14 @@ int paths_private_dir(const char *path, char **why)
 		close(fd);
 		return refuse(why, EPERM, "is owned by another user");
 	}
-	/* ours but open to others (an old kato, a umask): close it */
-	if ((st.st_mode & 077) && fchmod(fd, st.st_mode & 07700) < 0) {
+	if (st.st_mode & S_ISVTX) {
+		close(fd);
+		return refuse(why, EPERM, "is a directory shared with other users (sticky, as /tmp is); "
+					  "kato keeps its files in a directory of its own");
+	}
+	/* ours but open to others (an old kato, a umask): close it; not the
+	 * home directory, though, whose mode is the user's business */
+	if ((st.st_mode & 077) && !is_home(&st) && fchmod(fd, st.st_mode & 07700) < 0) {
 		int e = errno;
 		close(fd);
 		return refuse(why, e, strerror(e));

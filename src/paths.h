@@ -30,9 +30,12 @@ char *paths_expand(const char *s);
 /* mkdir -p with `mode` for the directories it creates. 0 or -1/errno. */
 int paths_mkdir_p(const char *path, unsigned mode);
 /* Make `path` (and its parents) a private directory: created 0700;
- * refused when it is a symbolic link, not a directory, or owned by
- * another user; an own directory open to others is chmod'ed 0700.
- * 0, or -1 with errno and *why (malloc'd reason, when why is not NULL). */
+ * refused when it is a symbolic link, not a directory, owned by another
+ * user, or a directory meant to be shared (sticky, as /tmp is: root's
+ * own /tmp is never closed to everyone else); an own directory open to
+ * others is chmod'ed 0700, but for the home directory, which is left as
+ * it is. 0, or -1 with errno and *why (malloc'd reason, when why is not
+ * NULL). */
 int paths_private_dir(const char *path, char **why);
 /* Open a file kato writes for itself (lock, log, store): O_NOFOLLOW and
  * O_CLOEXEC are added, created 0600, and refused unless it is a regular

@@ -21,6 +21,29 @@ START_TEST(private_dir_is_made_0700_and_checked)
 	ck_assert_int_eq(paths_private_dir(d, &why), 0);
 	ck_assert_int_eq(lstat(d, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	/* a shared directory (KATO_HOME=/tmp, as root: found when make check
+	 * left /tmp mode 1700) is refused and left as it is */
+	char *shared = paths_join(dir, "shared");
+	ck_assert_int_eq(mkdir(shared, 0700), 0);
+	ck_assert_int_eq(chmod(shared, 01777), 0);
+	ck_assert_int_eq(paths_private_dir(shared, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "shared with other users"));
+	free(why);
+	ck_assert_int_eq(lstat(shared, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 01777);
+	/* the home directory is used as it is, not closed */
+	char *old_home = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
+	ck_assert_int_eq(chmod(shared, 0755), 0);
+	setenv("HOME", shared, 1);
+	ck_assert_int_eq(paths_private_dir(shared, &why), 0);
+	ck_assert_int_eq(lstat(shared, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0755);
+	if (old_home)
+		setenv("HOME", old_home, 1);
+	else
+		unsetenv("HOME");
+	free(old_home);
+	free(shared);
 	/* a symlink planted where the directory should be */
 	char *victim = paths_join(dir, "victim"), *link = paths_join(dir, "link");
 	mkdir(victim, 0700);
