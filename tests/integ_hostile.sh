@@ -78,14 +78,14 @@ s=$(secs_to_exit)
 check "SIGTERM with a FIFO in a watched directory: exit in ${s}s" under_a_second "$s"
 rm -f "$P/-p-live/fifo.jsonl" "$P/-p-live/zero.jsonl"
 
-# sigterm_in_backfill LOG WHAT: start katod on what is in the roots, send
-# SIGTERM half a second into its backfill, check it exits within a second
-# and that the signal was taken before the backfill ended.
+# sigterm_in_backfill LOG WHAT SECS: start katod on what is in the roots,
+# send SIGTERM SECS into its backfill, check it exits within a second and
+# that the signal was taken before the backfill ended.
 sigterm_in_backfill() {
 	"$KATOD" --foreground --verbose >"$1" 2>&1 &
 	KATOD_PID=$!
 	wait_for "backfill started" grep -q "starting" "$1"
-	sleep 0.5
+	sleep "$3"
 	local s
 	s=$(secs_to_exit)
 	check "SIGTERM during $2: exit in ${s}s" under_a_second "$s"
@@ -97,7 +97,9 @@ sigterm_in_backfill() {
 mkdir -p "$P/-p-big"
 big_line=$(user_line big-1 ub 1600000000 "$(head -c 2000 /dev/zero | tr '\0' x)")
 yes "$big_line" | head -n 150000 >"$P/-p-big/big-1.jsonl" # about 300 MB
-sigterm_in_backfill "$T/big.log" "a 300 MB backfill"
+# a tenth of a second: this file, one line over and over, is now read
+# in under half a second
+sigterm_in_backfill "$T/big.log" "a 300 MB backfill" 0.1
 rm -rf "$P/-p-big"
 
 # ---- SIGTERM while one 200 MB line is being parsed
@@ -105,7 +107,7 @@ mkdir -p "$P/-p-huge"
 { printf '{"type":"user","uuid":"h1","parentUuid":null,"isSidechain":false,"sessionId":"huge-1","timestamp":"%s","message":{"role":"user","content":"' "$(iso 1600000000)"
   head -c 200000000 /dev/zero | tr '\0' y
   printf '"}}\n'; } >"$P/-p-huge/huge-1.jsonl"
-sigterm_in_backfill "$T/huge.log" "the parse of a 200 MB line"
+sigterm_in_backfill "$T/huge.log" "the parse of a 200 MB line" 0.5
 rm -rf "$P/-p-huge"
 
 # ---- a root added by SIGHUP: its files are read without another event
