@@ -218,13 +218,15 @@ void json_add_value(struct buf *b, struct json_object *v)
 	}
 }
 
-/* The length of the string literal at s (s[0] == '"') when json_add_strn
- * would write its decoded text back as the same bytes, else 0. */
-static size_t canonical_string(const unsigned char *s)
+/* The length of the string literal at s (s[0] == '"'; n bytes to the
+ * text's end) when json_add_strn would write its decoded text back as the
+ * same bytes, else 0. */
+static size_t canonical_string(const unsigned char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 1;
 	for (;;) {
+		i = skip_plain((const char *)s, i, n);
 		unsigned c = s[i];
 		if (c == '"')
 			return i + 1;
@@ -310,7 +312,7 @@ ssize_t json_canonical_len(const char *text, char open)
 	size_t key_base[CANON_DEPTH]; /* first key of each open object in keys[] */
 	size_t key_at[CANON_KEYS], key_len[CANON_KEYS], nkeys = 0;
 	int depth = 0;
-	size_t i = 0;
+	size_t i = 0, len = strlen(text);
 	if (s[0] != open)
 		return -1;
 	/* at the top of the loop, a value is due at s[i] */
@@ -333,7 +335,7 @@ ssize_t json_canonical_len(const char *text, char open)
 				continue;
 			goto key;
 		} else if (c == '"') {
-			if (!(n = canonical_string(s + i)))
+			if (!(n = canonical_string(s + i, len - i)))
 				return -1;
 			i += n;
 		} else if (c == '-' || (c >= '0' && c <= '9')) {
@@ -367,7 +369,7 @@ ssize_t json_canonical_len(const char *text, char open)
 	key:
 		/* a member's key, which must not repeat one of its object's
 		 * (json-c keeps one of them) */
-		if (s[i] != '"' || !(n = canonical_string(s + i)) || s[i + n] != ':' || nkeys == CANON_KEYS)
+		if (s[i] != '"' || !(n = canonical_string(s + i, len - i)) || s[i + n] != ':' || nkeys == CANON_KEYS)
 			return -1;
 		for (size_t k = key_base[depth - 1]; k < nkeys; k++)
 			if (key_len[k] == n && !memcmp(s + key_at[k], s + i, n))
@@ -376,4 +378,67 @@ ssize_t json_canonical_len(const char *text, char open)
 		key_len[nkeys++] = n;
 		i += n + 1;
 	}
+}
+
+/* Past the value at s[i] of a text json_canonical_len accepts. */
+static size_t skip_canonical(const char *s, size_t i)
+{
+	int depth = 0;
+	do {
+		char c = s[i];
+		if (c == '"') {
+			for (i++; s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			i++;
+		} else if (c == '{' || c == '[') {
+			depth++;
+			i++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+			i++;
+		} else if (c == ',' || c == ':') {
+			i++;
+		} else { /* a number, true, false or null */
+			i += strcspn(s + i, ",}]");
+		}
+	} while (depth > 0);
+	return i;
+}
+
+bool json_canonical_member_str(const char *text, const char *key, struct buf *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t klen = strlen(key), i = 1;
+	buf_reset(out);
+	while (text[i] == '"') {
+		size_t end = skip_canonical(text, i); /* past the key */
+		bool match = end - i == klen + 2 && !memcmp(text + i + 1, key, klen);
+		i = end + 1; /* past the ':' */
+		if (match) {
+			if (text[i] != '"')
+				return false;
+			/* only json_add_strn's escapes: \" \\ \b \f \n \r \t \u00XX */
+			for (i++; text[i] != '"';) {
+				size_t run = strcspn(text + i, "\"\\");
+				buf_add(out, text + i, run);
+				i += run;
+				if (text[i] != '\\')
+					continue;
+				char e = text[i + 1];
+				if (e == 'u') {
+					buf_addc(out, (char)((strchr(hex, text[i + 4]) - hex) * 16 + (strchr(hex, text[i + 5]) - hex)));
+					i += 6;
+					continue;
+				}
+				buf_addc(out, e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e);
+				i += 2;
+			}
+			return true;
+		}
+		i = skip_canonical(text, i);
+		if (text[i] == ',')
+			i++;
+	}
+	return false;
 }

@@ -24,6 +24,11 @@ void json_add_value(struct buf *b, struct json_object *v);
  * as it is; for any other (-1), parse it and write it with json_add_value.
  * One pass, no allocation. */
 ssize_t json_canonical_len(const char *text, char open);
+/* The value of the top-level member `key` of an object text that
+ * json_canonical_len accepts, when it is a string: decoded (as any JSON
+ * reader decodes it) into out, which is reset first. false when there is
+ * no such member or it is not a string. */
+bool json_canonical_member_str(const char *text, const char *key, struct buf *out);
 
 /* Have this thread use the C locale object (kato never sets a locale, so
  * the numbers it reads and writes do not change). json-c copies the

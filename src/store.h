@@ -99,13 +99,13 @@ int store_session_facts(struct store *s, int64_t sid, const struct kato_session_
 int store_add_event(struct store *s, int64_t sid, const struct fingerprint *fp,
 		    const char *kind, const char *timestamp, uint32_t flags,
 		    const char *json, int64_t *seq);
+/* store_add_event for a JSON text of known length n (json[n] is '\0'). */
+int store_add_event_n(struct store *s, int64_t sid, const struct fingerprint *fp, const char *kind,
+		      const char *timestamp, uint32_t flags, const char *json, size_t n, int64_t *seq);
 /* store_add_event for event JSON of exactly n bytes that is never held
  * whole: fill(ud, b) writes it into b, a buffer that passes it on to the
  * row in slices (called only when the event is new). -1 when fill fails
  * or writes other than n bytes. */
-/* store_add_event for a JSON text of known length n (json[n] is '\0'). */
-int store_add_event_n(struct store *s, int64_t sid, const struct fingerprint *fp, const char *kind,
-		      const char *timestamp, uint32_t flags, const char *json, size_t n, int64_t *seq);
 int store_add_event_fill(struct store *s, int64_t sid, const struct fingerprint *fp,
 			 const char *kind, const char *timestamp, uint32_t flags, size_t n,
 			 int (*fill)(void *ud, struct buf *b), void *ud, int64_t *seq);

@@ -85,12 +85,40 @@ static int count(struct store *s, const char *match, const char *provider, const
 	return r.n;
 }
 
-/* The FTS5 integrity check against the events: 0 when in step. */
+static int one_int(sqlite3 *db, const char *q)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The index against the events: 0 when in step. FTS5's integrity check
+ * (SQLite 3.40) checks the index itself but not that it holds what the
+ * content view gives, so every word, at its place, is also compared with
+ * those of an index built anew from the view (in temp: the store is left
+ * as it is). */
 static int integrity(const char *path)
 {
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	int rc = sqlite3_exec(db, "INSERT INTO events_fts(events_fts) VALUES('integrity-check')", NULL, NULL, NULL);
+	char *msg = NULL;
+	ck_assert_msg(sqlite3_exec(db,
+				   "CREATE TEMP VIEW events_text AS SELECT * FROM main.events_text;"
+				   "CREATE VIRTUAL TABLE temp.fresh USING fts5(text, content='events_text',"
+				   " content_rowid='seq', tokenize='unicode61 remove_diacritics 2');"
+				   "INSERT INTO temp.fresh(fresh) VALUES('rebuild');"
+				   "CREATE VIRTUAL TABLE temp.kept_words USING fts5vocab(main, events_fts, instance);"
+				   "CREATE VIRTUAL TABLE temp.fresh_words USING fts5vocab(temp, fresh, instance);",
+				   NULL, NULL, &msg) == SQLITE_OK,
+		      "%s", msg);
+	int fresh = one_int(db, "SELECT count(*) FROM temp.fresh_words");
+	if (one_int(db, "SELECT count(*) FROM temp.kept_words") != fresh ||
+	    one_int(db, "SELECT count(*) FROM (SELECT * FROM temp.kept_words EXCEPT SELECT * FROM temp.fresh_words)"))
+		rc = SQLITE_CORRUPT;
 	sqlite3_close(db);
 	return rc == SQLITE_OK ? 0 : -1;
 }
@@ -157,6 +185,80 @@ START_TEST(fresh_store_indexes_what_was_said)
 	ck_assert_int_eq(sql_int(path, "PRAGMA application_id"), (int)STORE_APPLICATION_ID);
 	store_close(s);
 	ck_assert_int_eq(integrity(path), 0);
+	free(path);
+}
+END_TEST
+
+/* The store reads an event's text for the index itself when the JSON is
+ * as event_to_json writes it (json_canonical_len), and asks SQLite for
+ * anything else: either way the index holds exactly what the content
+ * view gives (the FTS5 integrity check compares them), for every escape,
+ * a NUL, bad UTF-8, JSON written otherwise, and contents that are not
+ * text. */
+START_TEST(index_text_is_what_sqlite_reads)
+{
+	char *path = tmp_db();
+	struct store *s = open_rw(path);
+	int64_t sid;
+	ck_assert_int_eq(store_session(s, "claude", "sess-t", &sid), 0);
+	struct buf j = BUF_INIT;
+	static const char tricky[] = "tab\there \"quoted\" back\\slash \x01 ctl\nnl \r\f\b walrus "
+				     "\xf0\x9f\x98\x80 \xc3\xbc bad \xff\xfe utf8 \x1f end";
+	static const char *const raw[] = {
+		"{\"content\":\"caf\\u00e9 \\/ slash okapi\"}",                 /* not json_add_strn's */
+		"{\"content\":{\"nested\":\"heron\"}}",                          /* not text */
+		"{\"a\":{\"content\":\"inner ibis\"},\"content\":\"outer lemur\"}", /* the top-level one */
+		"{\"x\":[1,{\"content\":\"no\"},[\"]\"]],\"n\":-1.5e3,\"t\":true,\"content\":\"yes marmot\"}",
+		"{\"content\":1}",
+		"{\"content\":\"dup one\",\"content\":\"dup two\"}",              /* json-c keeps one */
+		"{\"content\":\"\"}",
+		"{}",
+		"{\"content\": \"spaced tapir\"}",
+		"not json at all",
+	};
+	ck_assert_int_eq(store_begin(s), 0);
+	int64_t seq;
+	for (int pass = 0; pass < 2; pass++) {
+		buf_reset(&j);
+		buf_adds(&j, "{\"eventId\":\"e\",\"source\":{\"content\":\"src\"},\"content\":");
+		json_add_strn(&j, tricky, sizeof tricky - 1 - (size_t)pass);
+		buf_adds(&j, ",\"model\":\"m\"}");
+		ck_assert_int_ge(json_canonical_len(j.p, '{'), 0); /* the store's own reading */
+		struct fingerprint fp;
+		fingerprint_bytes(j.p, j.len, &fp);
+		ck_assert_int_eq(store_add_event(s, sid, &fp, pass ? "message.assistant" : "message.user", NULL,
+						 0, j.p, &seq), 0);
+		ck_assert_int_gt(seq, 0);
+	}
+	buf_reset(&j);
+	buf_adds(&j, "{\"content\":");
+	json_add_strn(&j, "a\0b nul zebu", 12); /* \u0000: left to SQLite */
+	buf_addc(&j, '}');
+	struct fingerprint fp;
+	fingerprint_bytes(j.p, j.len, &fp);
+	ck_assert_int_eq(store_add_event(s, sid, &fp, "message.user", NULL, 0, j.p, &seq), 0);
+	for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++) {
+		fingerprint_bytes(raw[i], strlen(raw[i]), &fp);
+		ck_assert_int_eq(store_add_event(s, sid, &fp, "message.user", NULL, 0, raw[i], &seq), 0);
+	}
+	ck_assert_int_eq(store_commit(s), 0);
+	store_close(s);
+	ck_assert_int_eq(integrity(path), 0);
+	s = open_rw(path);
+	struct hits h;
+	ck_assert_int_eq(count(s, "walrus", NULL, NULL, 0, &h), 2);
+	ck_assert_int_eq(count(s, "okapi", NULL, NULL, 0, &h), 1);
+	ck_assert_int_eq(count(s, "lemur", NULL, NULL, 0, &h), 1);
+	ck_assert_int_eq(count(s, "ibis", NULL, NULL, 0, &h), 0);
+	ck_assert_int_eq(count(s, "heron", NULL, NULL, 0, &h), 0);
+	ck_assert_int_eq(count(s, "marmot", NULL, NULL, 0, &h), 1);
+	ck_assert_int_eq(count(s, "tapir", NULL, NULL, 0, &h), 1);
+	ck_assert_int_eq(count(s, "src", NULL, NULL, 0, &h), 0);
+	store_close(s);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'walrus OR okapi "
+				       "OR lemur OR marmot OR tapir OR dup'"),
+			 7);
+	buf_free(&j);
 	free(path);
 }
 END_TEST
@@ -428,6 +530,7 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("search");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, fresh_store_indexes_what_was_said);
+	tcase_add_test(tc, index_text_is_what_sqlite_reads);
 	tcase_add_test(tc, filters_and_snippet);
 	tcase_add_test(tc, bad_queries_are_errors_not_traces);
 	tcase_add_test(tc, schema_2_store_is_indexed_by_the_migration);
