@@ -246,6 +246,8 @@ START_TEST(page_size_of_new_and_old_stores)
 	char *path;
 	struct store *s = open_tmp(&path);
 	ck_assert_int_eq(db_int(store_db(s), "PRAGMA page_size"), atoi(STORE_PAGE_SIZE));
+	/* made without SQLite's syncs, used with them */
+	ck_assert_int_eq(db_int(store_db(s), "PRAGMA synchronous"), 1);
 	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
 	ck_assert_int_eq(store_bulk(s, true), 0);
 	/* bulk: the writer's own checkpoints are off, a thread makes them */
@@ -277,6 +279,40 @@ START_TEST(page_size_of_new_and_old_stores)
 	ck_assert_int_gt(seq, 0);
 	store_close(s);
 	buf_free(&b);
+}
+END_TEST
+
+/* A new store is made without SQLite's syncs: katod killed at any
+ * instant of that leaves a file the next start opens (and completes). */
+START_TEST(kill_during_creation_leaves_a_usable_store)
+{
+	char *dir = tu_tmpdir();
+	for (int i = 0; i < 40; i++) {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s/s%d/kato.db", dir, i);
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			struct store *c;
+			_exit(store_open(b.p, false, &c, NULL) == 0 ? 0 : 1);
+		}
+		usleep((useconds_t)(i * 100));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		struct store *s;
+		char *err = NULL;
+		ck_assert_msg(store_open(b.p, false, &s, &err) == 0, "kill after %d us: %s", i * 100, err);
+		ck_assert_int_gt(db_int(store_db(s), "PRAGMA user_version"), 0);
+		sqlite3_stmt *st;
+		ck_assert_int_eq(sqlite3_prepare_v2(store_db(s), "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "ok");
+		sqlite3_finalize(st);
+		ck_assert_int_eq(db_int(store_db(s), "PRAGMA synchronous"), 1);
+		store_close(s);
+		buf_free(&b);
+	}
+	free(dir);
 }
 END_TEST
 
@@ -616,6 +652,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, readers_see_a_running_writer);
 	tcase_add_test(tc, missing_or_newer_store_is_a_clear_error);
 	tcase_add_test(tc, page_size_of_new_and_old_stores);
+	tcase_add_test(tc, kill_during_creation_leaves_a_usable_store);
 	tcase_add_test(tc, group_commits);
 	tcase_add_test(tc, bulk_checkpoints_on_a_thread);
 	tcase_add_test(tc, counts_follow_their_transaction);
