@@ -59,7 +59,7 @@ static char *nulled(struct json_object *v)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data;
-	struct json_object *a = pj_parse(s, size);
+	struct json_object *a = pj_parse_json_c(s, size);
 	struct json_object *b = pj_parse_big(s, size, 0, 4);
 	if (!a != !b)
 		abort(); /* one parser accepted what the other refused */
@@ -67,11 +67,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *ta = pj_text(a), *tb = pj_text(b);
 		if (strcmp(ta, tb))
 			abort();
+
 		size_t la, lb;
 		const char *sa = pj_sval(a, &la), *sb = pj_sval(b, &lb);
 		if (!sa != !sb || (sa && (la != lb || memcmp(sa, sb, la))))
 			abort();
 	}
+	/* pjson's own build, no rules: json-c's tree exactly */
+	struct json_object *d = pj_parse(s, size);
+	if (!a != !d)
+		abort();
+	if (a) {
+		size_t la, ld;
+		const char *sa = pj_sval(a, &la), *sd = pj_sval(d, &ld);
+		if (json_object_get_type(a) != json_object_get_type(d) || strcmp(pj_text(a), pj_text(d)) ||
+		    !sa != !sd || (sa && (la != ld || memcmp(sa, sd, la))))
+			abort();
+	}
+	json_object_put(d);
 	struct json_tokener *tok = NULL;
 	struct json_object *c = pj_parse_lean(&tok, s, size, unread);
 	if (!a != !c)

@@ -14,7 +14,7 @@ static struct json_object *small_big(const char *s)
  * the same bytes. Returns the huge-path tree (or NULL). */
 static struct json_object *same(const char *s)
 {
-	struct json_object *a = pj_parse(s, strlen(s)), *b = small_big(s);
+	struct json_object *a = pj_parse_json_c(s, strlen(s)), *b = small_big(s);
 	ck_assert_msg(!a == !b, "%s: plain %s, huge path %s", s, a ? "accepts" : "rejects",
 		      b ? "accepts" : "rejects");
 	if (a) {
@@ -50,8 +50,8 @@ START_TEST(escapes_decode_like_json_c)
 	ck_assert_str_eq(pj_str(o, "a"), s);
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(o, "a")), ""); /* placeholder */
 	json_object_put(o);
-	o = same("{\"a\":\"\\u00e9\\u00E9\\u4e2d\\u0041\\u007f \\u0001\"}");
-	ck_assert_str_eq(pj_str(o, "a"), "\xc3\xa9\xc3\xa9\xe4\xb8\xad" "A\x7f \x01");
+	o = same("{\"a\":\"\\u00e9\\u00E9\\u4e2d\\u0041\\u007f \\u0001\\u001f\\u000B\"}");
+	ck_assert_str_eq(pj_str(o, "a"), "\xc3\xa9\xc3\xa9\xe4\xb8\xad" "A\x7f \x01\x1f\x0b");
 	json_object_put(o);
 }
 END_TEST
@@ -190,8 +190,9 @@ static char *nulled(struct json_object *o)
 static char *lean_same(const char *s, size_t n)
 {
 	struct json_tokener *tok = NULL;
-	struct json_object *a = pj_parse(s, n), *b = pj_parse_lean(&tok, s, n, unread);
+	struct json_object *a = pj_parse_json_c(s, n), *b = pj_parse_lean(&tok, s, n, unread);
 	ck_assert_msg(!a == !b, "%.200s: plain %s, lean %s", s, a ? "accepts" : "rejects", b ? "accepts" : "rejects");
+
 	char *text = strdup(b ? pj_text(b) : "");
 	char *ta = nulled(a), *tb = nulled(b);
 	ck_assert_str_eq(ta, tb);
@@ -232,6 +233,9 @@ START_TEST(lean_leaves_out_unread_members)
 		{"{\"in\":[1,{\"sig\":\"s\",\"a\":{\"sig\":1}},[{\"deep\":\"kept\"}],{\"deep\":[1,2],\"sig\":\"last\"}]}",
 		 "{\"in\":[1,{\"a\":{\"sig\":1}},[{\"deep\":\"kept\"}],{\"deep\":null,\"sig\":null}]}"},
 		{"{\"in\":{\"deep\":{\"x\":[1,2]},\"bad\":NaN}}", "{\"in\":{\"deep\":{\"x\":[1,2]},\"bad\":NaN}}"},
+		/* controls json-c writes as \u00xx (lowercase), in a key too */
+		{"{\"a\":\"\\u001f\\u000B\\u0000x\",\"k\\u00e9\":1,\"\x1f\":2}",
+		 "{\"a\":\"\\u001f\\u000b\\u0000x\",\"k\xc3\xa9\":1,\"\\u001f\":2}"},
 		/* absent: the member and its comma are gone; last, it is null */
 		{"{\"gone\":\"x\",\"a\":1}", "{\"a\":1}"},
 		{"{\"a\":1, \"gone\" : [1,{\"b\":2}] ,\"c\":2,\"gone\":1,\"d\":3}", "{\"a\":1,\"c\":2,\"d\":3}"},
@@ -316,7 +320,7 @@ START_TEST(lean_long_strings)
 			w += (size_t)snprintf(body + w, sizeof body - w, "%s", pieces[i % (sizeof pieces / sizeof pieces[0])]);
 		w = (size_t)snprintf(line, sizeof line, "{\"a\":1,\"skip\":{\"x\":2},\"s\":\"%s\",\"t\":[\"%s\"]}", body, body);
 		struct json_tokener *tok = NULL;
-		struct json_object *a = pj_parse(line, w), *b = pj_parse_lean(&tok, line, w, unread);
+		struct json_object *a = pj_parse_json_c(line, w), *b = pj_parse_lean(&tok, line, w, unread);
 		ck_assert_ptr_nonnull(a);
 		ck_assert_ptr_nonnull(b);
 		size_t an, bn;
@@ -354,7 +358,7 @@ START_TEST(lean_builds_what_json_c_builds)
 		char line[200];
 		int w = snprintf(line, sizeof line, "{\"n\":%s,\"a\":[%s]}", numbers[i], numbers[i]);
 		struct json_tokener *tok = NULL;
-		struct json_object *a = pj_parse(line, (size_t)w), *b = pj_parse_lean(&tok, line, (size_t)w, NULL);
+		struct json_object *a = pj_parse_json_c(line, (size_t)w), *b = pj_parse_with(&tok, line, (size_t)w);
 		ck_assert_ptr_nonnull(a);
 		ck_assert_ptr_nonnull(b);
 		ck_assert_ptr_null(tok); /* pjson's, not json-c's */
@@ -369,15 +373,19 @@ START_TEST(lean_builds_what_json_c_builds)
 		ck_assert_str_eq(pj_text(a), pj_text(b));
 		json_object_put(a);
 		json_object_put(b);
+		/* the number alone, as the whole text: json-c refuses it, as
+		 * pj_parse calls it (so does pjson) */
+		ck_assert_ptr_null(pj_parse_json_c(numbers[i], strlen(numbers[i])));
+		ck_assert_ptr_null(pj_parse(numbers[i], strlen(numbers[i])));
 	}
 	static const char *const lines[] = {
 		"{\"a\":1,\"b\":2,\"a\":{\"x\":[]}}", "{\"\":\"\",\"e\":{},\"f\":[[],{}]}",
 		"{\"t\":true,\"f\":false,\"n\":null,\"k\xc3\xa9y\":\"v\"}",
-		" {\"a\" : [ 1 , \"x\" ] }\r\n", "{\"s\":\"\\u0000\\\"\\/\\b\\f\\n\\r\\t\\u20ac\\ud834\\udd1e\"}",
+		" {\"a\" : [ 1 , \"x\" ] }\r\n", "[1,{\"b\":[]},\"c\"]", "\"just a string\"", "{\"s\":\"\\u0000\\\"\\/\\b\\f\\n\\r\\t\\u20ac\\ud834\\udd1e\"}",
 	};
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
 		struct json_tokener *tok = NULL;
-		struct json_object *a = pj_parse(lines[i], strlen(lines[i])),
+		struct json_object *a = pj_parse_json_c(lines[i], strlen(lines[i])),
 				   *b = pj_parse_lean(&tok, lines[i], strlen(lines[i]), NULL);
 		ck_assert_ptr_nonnull(a);
 		ck_assert_ptr_nonnull(b);
@@ -432,7 +440,7 @@ START_TEST(huge_line_threshold)
 	ck_assert(!is_big(json_object_object_get(o, "small")));
 	ck_assert_str_eq(pj_str(o, "small"), "A");
 	/* and it serialises as json-c would */
-	struct json_object *p = pj_parse(b.p, b.len);
+	struct json_object *p = pj_parse_json_c(b.p, b.len);
 	ck_assert_ptr_nonnull(p);
 	char *tp = strdup(pj_text(p));
 	json_object_put(p);

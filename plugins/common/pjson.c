@@ -97,8 +97,9 @@ const char *pj_text(struct json_object *v)
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-/* tok NULL: a tokener of its own, freed after. */
-struct json_object *pj_parse_with(struct json_tokener **tok, const char *s, size_t n)
+/* json-c's own parse, with the tokener *tok (made on the first call and
+ * reset on each; tok NULL: a tokener of its own, freed after). */
+static struct json_object *tokener_parse(struct json_tokener **tok, const char *s, size_t n)
 {
 	if (n > INT_MAX - 1)
 		return NULL;
@@ -139,9 +140,22 @@ struct json_object *pj_parse_with(struct json_tokener **tok, const char *s, size
 	return v;
 }
 
+struct json_object *pj_parse_json_c(const char *s, size_t n)
+{
+	return tokener_parse(NULL, s, n);
+}
+
+static struct json_object *build_text(struct json_tokener **tok, const char *s, size_t n,
+				      const struct pj_unread *unread);
+
+struct json_object *pj_parse_with(struct json_tokener **tok, const char *s, size_t n)
+{
+	return build_text(tok, s, n, NULL);
+}
+
 struct json_object *pj_parse(const char *s, size_t n)
 {
-	return pj_parse_with(NULL, s, n);
+	return build_text(NULL, s, n, NULL);
 }
 
 /* Characters that may stand between the string literals of a JSON text
@@ -882,22 +896,34 @@ static bool build_value(struct build *b, size_t *i, int depth, const struct pj_u
 	return ok;
 }
 
-struct json_object *pj_parse_lean(struct json_tokener **tok, const char *s, size_t n, const struct pj_unread *unread)
+/* The JSON text s[0..n) built by pjson, with the rules `unread` for a
+ * top-level object, or by json-c's tokener when pjson does not take it. */
+static struct json_object *build_text(struct json_tokener **tok, const char *s, size_t n,
+				      const struct pj_unread *unread)
 {
-	if (n >= PJ_HUGE_LINE)
-		return big_with(tok, s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
+	if (n > INT_MAX - 1)
+		return NULL; /* as json-c, which takes an int */
 	struct build b = {s, n, NULL, 0};
 	struct json_object *o = NULL;
+	/* an object, an array or a string: json-c, as pj_parse calls it,
+	 * refuses a number or true/false alone */
 	size_t k = skip_ws(s, n, 0);
-	bool plain = k < n && s[k] == '{' && build_value(&b, &k, 1, unread, &o);
-	/* then only what pj_parse lets follow a value */
+	bool plain = k < n && (s[k] == '{' || s[k] == '[' || s[k] == '"') && build_value(&b, &k, 1, unread, &o);
+	/* then only what json-c lets follow a value */
 	while (plain && k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n' || !s[k]))
 		k++;
 	free(b.tmp);
 	if (plain && k == n)
 		return o;
 	json_object_put(o);
-	return pj_parse_with(tok, s, n);
+	return tokener_parse(tok, s, n);
+}
+
+struct json_object *pj_parse_lean(struct json_tokener **tok, const char *s, size_t n, const struct pj_unread *unread)
+{
+	if (n >= PJ_HUGE_LINE)
+		return big_with(tok, s, n, PJ_HUGE_LINE, PJ_HUGE_STR);
+	return build_text(tok, s, n, unread);
 }
 
 const char *pj_find(const char *s, size_t n, const char *needle)

@@ -25,11 +25,23 @@ int64_t pj_int(struct json_object *obj, const char *key, int64_t fallback);
  * is serialised again or freed. */
 const char *pj_text(struct json_object *v);
 /* Parse one line or document; NULL unless it is exactly one JSON value.
- * Nesting up to 256 levels. Caller owns the result. */
+ * Nesting up to 256 levels. Caller owns the result. It is what json-c's
+ * parser gives (pj_parse_json_c), accepting and refusing the same texts,
+ * but built by pjson in the pass that checks the text, without json-c's
+ * tokener, which reads a byte at a time and copies each value through a
+ * buffer: strings are found 16 bytes at a time and copied once, numbers
+ * become what the tokener makes of them (an int64, an uint64 past
+ * INT64_MAX, a double that keeps its text), a key given twice keeps its
+ * first place and its last value. Anything pjson does not take (json-c's
+ * extensions, escaped keys, a bad escape or a lone surrogate, nesting
+ * past 200, broken JSON) goes to json-c whole (tests/test_pjson.c,
+ * tests/fuzz_pjson.c). */
 struct json_object *pj_parse(const char *s, size_t n);
-/* pj_parse with the tokener *tok, made on the first call and reset on
- * each (see pj_parse_line_with): making one clears 256 levels of state. */
+/* pj_parse with the tokener *tok for what goes to json-c, made then and
+ * reset on each use: making one clears 256 levels of state. */
 struct json_object *pj_parse_with(struct json_tokener **tok, const char *s, size_t n);
+/* json-c's tokener alone (tests compare pj_parse with it). */
+struct json_object *pj_parse_json_c(const char *s, size_t n);
 
 /* A record line at least PJ_HUGE_LINE long has its string values of at
  * least PJ_HUGE_STR raw bytes decoded by pjson, once, into their own
@@ -64,15 +76,10 @@ struct pj_unread {
 	bool absent;
 };
 /* pj_parse_line_with, except that in a line that is one plain JSON object
- * (RFC 8259, keys without escapes) the members listed in `unread` come
- * back as null (or absent). Such a line, shorter than PJ_HUGE_LINE, is
- * built into json-c objects by pjson in the pass that checks it, without
- * json-c's tokener, which reads a byte at a time and copies each value
- * through a buffer: pjson only takes what json-c reads alike, and leaves
- * anything else (json-c's extensions, escaped keys, lone surrogates,
- * broken JSON) to json-c, so a line is accepted or refused as pj_parse
- * does and gives the same tree (tests/test_pjson.c, tests/fuzz_pjson.c).
- * unread NULL: every member. */
+ * (as pj_parse builds it) the members listed in `unread` come back as
+ * null (or absent): pjson checks their text and builds nothing for them.
+ * A line pjson leaves to json-c is parsed whole. unread NULL: every
+ * member. */
 struct json_object *pj_parse_lean(struct json_tokener **tok, const char *s, size_t n,
 				  const struct pj_unread *unread);
 /* pj_parse_line with its two thresholds as parameters (for tests). */
