@@ -67,7 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *ta = pj_text(a), *tb = pj_text(b);
 		if (strcmp(ta, tb))
 			abort();
-
+		/* the hash of the text, made without the text */
+		if (pj_hash_text(a) != pj_hash64(ta, strlen(ta)) || pj_hash_text(b) != pj_hash64(ta, strlen(ta)))
+			abort();
 		size_t la, lb;
 		const char *sa = pj_sval(a, &la), *sb = pj_sval(b, &lb);
 		if (!sa != !sb || (sa && (la != lb || memcmp(sa, sb, la))))

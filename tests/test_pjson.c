@@ -192,7 +192,9 @@ static char *lean_same(const char *s, size_t n)
 	struct json_tokener *tok = NULL;
 	struct json_object *a = pj_parse_json_c(s, n), *b = pj_parse_lean(&tok, s, n, unread);
 	ck_assert_msg(!a == !b, "%.200s: plain %s, lean %s", s, a ? "accepts" : "rejects", b ? "accepts" : "rejects");
-
+	/* the hash of the text, made without the text */
+	if (a)
+		ck_assert_uint_eq(pj_hash_text(a), pj_hash64(pj_text(a), strlen(pj_text(a))));
 	char *text = strdup(b ? pj_text(b) : "");
 	char *ta = nulled(a), *tb = nulled(b);
 	ck_assert_str_eq(ta, tb);

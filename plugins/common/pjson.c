@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 #include "pjson.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <locale.h>
 #include <pthread.h>
@@ -498,6 +499,24 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* The first '"', '\\' or control byte at or after i in s[0..n), 16 bytes
+ * at a time, or where fewer than 16 bytes are left (or n). */
+static inline size_t special_at(const char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1f);
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+							  _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
+		if (bits)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	return i;
+}
+
 /* Past the string literal opening at s[*i], if it is plain JSON (no raw
  * control byte, only JSON's escapes); *escaped: it has an escape. */
 static bool skip_string(const char *s, size_t n, size_t *i, bool *escaped)
@@ -505,21 +524,7 @@ static bool skip_string(const char *s, size_t n, size_t *i, bool *escaped)
 	size_t k = *i + 1;
 	*escaped = false;
 	for (;;) {
-#ifdef __SSE2__
-		/* 16 bytes at a time to the next '"', '\\' or control byte */
-		const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1f);
-		while (k + 16 <= n) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
-			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-						 _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
-			int bits = _mm_movemask_epi8(m);
-			if (bits) {
-				k += (size_t)__builtin_ctz((unsigned)bits);
-				break;
-			}
-			k += 16;
-		}
-#endif
+		k = special_at(s, k, n);
 		while (k < n && s[k] != '"' && s[k] != '\\' && (unsigned char)s[k] >= 0x20)
 			k++;
 		if (k >= n || (unsigned char)s[k] < 0x20)
@@ -1024,60 +1029,77 @@ uint64_t pj_hash64(const void *p, size_t n)
 	return fnv_add(0xcbf29ce484222325ull, p, n);
 }
 
-/* Does tree v hold a string decoded by pj_parse_big? */
-static bool has_big(struct json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_string:
-		return big_of(v) != NULL;
-	case json_type_array:
-		for (size_t i = 0, n = json_object_array_length(v); i < n; i++)
-			if (has_big(json_object_array_get_idx(v, i)))
-				return true;
-		return false;
-	case json_type_object: {
-		json_object_object_foreach(v, key, val)
-		{
-			(void)key;
-			if (has_big(val))
-				return true;
-		}
-		return false;
-	}
-	default:
-		return false;
-	}
-}
-
 #define PJ_TEXT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-/* h extended with the bytes of pj_text(v), a huge string escaped slice by
- * slice (as big_to_json does) rather than all at once. */
+/* h extended with the string literal of s[0..n) as json-c writes it with
+ * PJ_TEXT_FLAGS (its json_escape_str: \b \n \r \t \f \" \\, other controls
+ * as \u00xx, every other byte as it is). */
+static uint64_t hash_escaped(uint64_t h, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+	h = fnv_add(h, "\"", 1);
+	for (size_t i = 0; (i = special_at(s, i, n)) < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+		size_t len = 2;
+		switch (c) {
+		case '\b': esc[1] = 'b'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '"':
+		case '\\': break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			len = 6;
+		}
+		h = fnv_add(h, s + run, i - run);
+		h = fnv_add(h, esc, len);
+		run = i + 1;
+	}
+	h = fnv_add(h, s + run, n - run);
+	return fnv_add(h, "\"", 1);
+}
+
+/* h extended with the bytes of pj_text(v), written here as json-c's
+ * serialiser writes them rather than by it (a fifth of Gemini's
+ * instructions went to json-c making the text, only to be hashed). A
+ * value with a serialiser of its own (a double that keeps its text)
+ * is written by json-c. */
 static uint64_t hash_json(uint64_t h, struct json_object *v)
 {
 	const char *t;
 	const struct pj_big *b;
+	char num[24];
 	if (!v)
 		return fnv_add(h, "null", 4);
-	if (!has_big(v)) {
-		t = json_object_to_json_string_ext(v, PJ_TEXT_FLAGS);
-		return fnv_add(h, t, strlen(t));
-	}
 	switch (json_object_get_type(v)) {
 	case json_type_string:
-		b = big_of(v);
-		h = fnv_add(h, "\"", 1);
-		for (size_t off = 0; off < b->len; off += PJ_ESC_SLICE) {
-			size_t k = b->len - off < PJ_ESC_SLICE ? b->len - off : PJ_ESC_SLICE;
-			struct json_object *s = json_object_new_string_len(b->p + off, (int)k);
-			if (!s)
-				abort();
-			t = json_object_to_json_string_ext(s, PJ_TEXT_FLAGS);
-			h = fnv_add(h, t + 1, strlen(t) - 2);
-			json_object_put(s);
-		}
-		return fnv_add(h, "\"", 1);
+		if ((b = big_of(v)))
+			return hash_escaped(h, b->p, b->len);
+		if (json_object_get_userdata(v))
+			break;
+		return hash_escaped(h, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	case json_type_boolean:
+		if (json_object_get_userdata(v))
+			break;
+		return json_object_get_boolean(v) ? fnv_add(h, "true", 4) : fnv_add(h, "false", 5);
+	case json_type_int: {
+		int64_t i = json_object_get_int64(v);
+		if (json_object_get_userdata(v) || i == INT64_MAX)
+			break; /* maybe an uint64 past it: json-c's */
+		int k = snprintf(num, sizeof num, "%" PRId64, i);
+		return fnv_add(h, num, (size_t)k);
+	}
 	case json_type_array:
+		if (json_object_get_userdata(v))
+			break;
 		h = fnv_add(h, "[", 1);
 		for (size_t i = 0, n = json_object_array_length(v); i < n; i++) {
 			if (i)
@@ -1085,26 +1107,27 @@ static uint64_t hash_json(uint64_t h, struct json_object *v)
 			h = hash_json(h, json_object_array_get_idx(v, i));
 		}
 		return fnv_add(h, "]", 1);
-	default: {
+	case json_type_object: {
+		if (json_object_get_userdata(v))
+			break;
 		bool first = true;
 		h = fnv_add(h, "{", 1);
 		json_object_object_foreach(v, key, val)
 		{
-			struct json_object *k = json_object_new_string(key);
-			if (!k)
-				abort();
 			if (!first)
 				h = fnv_add(h, ",", 1);
 			first = false;
-			t = json_object_to_json_string_ext(k, PJ_TEXT_FLAGS);
-			h = fnv_add(h, t, strlen(t));
-			json_object_put(k);
+			h = hash_escaped(h, key, strlen(key));
 			h = fnv_add(h, ":", 1);
 			h = hash_json(h, val);
 		}
 		return fnv_add(h, "}", 1);
 	}
+	default:
+		break;
 	}
+	t = json_object_to_json_string_ext(v, PJ_TEXT_FLAGS);
+	return fnv_add(h, t, strlen(t));
 }
 
 uint64_t pj_hash_text(struct json_object *v)
