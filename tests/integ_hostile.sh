@@ -62,6 +62,17 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 chmod 0777 "$RUN"
 
+# ---- KATO_HOME set to a shared (sticky) directory, as /tmp is: refused,
+# never closed to its other users (as root, kato once left /tmp 1700)
+SHARED="$T/shared"
+mkdir -p "$SHARED"
+chmod 1777 "$SHARED"
+rc=0
+KATO_HOME="$SHARED" timeout 10 "$KATOD" --foreground >"$T/shared.log" 2>&1 || rc=$?
+check "a sticky KATO_HOME makes katod refuse to start (exit $rc)" test "$rc" -eq 1
+check "... and says why" grep -q "shared with other users" "$T/shared.log"
+check "... and its mode is left as it was" test "$(stat -c %a "$SHARED")" = 1777
+
 # ---- a FIFO and /dev/zero named like sessions, while katod runs
 start_katod
 check "an own runtime directory open to others is made 0700" test "$(stat -c %a "$RUN")" = 700
