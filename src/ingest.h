@@ -43,14 +43,12 @@ struct ingest {
 	 * to the end). */
 	int64_t read_budget;
 	/* Optional: called after each commit for every event it stored.
-	 * json is the event's JSON, or NULL for an event whose JSON is over
-	 * about 1 MiB (it is not kept in memory: read it from the store), and
-	 * always NULL unless event_json is set (katod needs only the session:
-	 * copying every event's JSON cost a malloc and a copy per event). */
+	 * maybe_command: the event is a message.user whose JSON holds "::"
+	 * (as the recorder looks for commands), or one too big to hold in
+	 * memory, which may. */
 	void (*on_event)(void *ud, int64_t sid, int64_t seq, const char *kind, uint32_t flags,
-			 const char *json);
+			 bool maybe_command);
 	void *ud;
-	bool event_json;
 };
 
 enum ingest_result {

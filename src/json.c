@@ -387,9 +387,8 @@ static size_t skip_canonical(const char *s, size_t i)
 	do {
 		char c = s[i];
 		if (c == '"') {
-			for (i++; s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
+			for (i++; s[i += strcspn(s + i, "\"\\")] != '"'; i += 2)
+				; /* past an escape's two bytes (\u00XX's four digits are plain) */
 			i++;
 		} else if (c == '{' || c == '[') {
 			depth++;

@@ -360,13 +360,11 @@ static void read_done(void *ud, const char *path, int rc, int64_t added, int roo
 
 static void on_watch(void *ud, enum watch_what what, const char *path, int root);
 
-static void on_event(void *ud, int64_t sid, int64_t seq, const char *kind, uint32_t flags, const char *json)
+static void on_event(void *ud, int64_t sid, int64_t seq, const char *kind, uint32_t flags, bool maybe_command)
 {
-	(void)seq;
 	(void)kind;
 	(void)flags;
-	(void)json;
-	recorder_note(ud, sid);
+	recorder_note_event(ud, sid, seq, maybe_command);
 }
 
 /* Run the commands and appends of the sessions that got new events (and

@@ -34,8 +34,14 @@ void recorder_close(struct recorder *r);
 /* Take new settings (after SIGHUP). 0, or -1 with *err (old ones kept). */
 int recorder_configure(struct recorder *r, const struct kato_config *cfg, char **err);
 
-/* Note that session `sid` has a new event (ingest's on_event). */
+/* Note that session `sid` has new events, or needs a pass (a resume, a
+ * retry): its pass reads every event after its command pointer. */
 void recorder_note(struct recorder *r, int64_t sid);
+/* Note the new event `seq` of session `sid` (ingest's on_event);
+ * maybe_command: a user message that may hold a command. When what was
+ * noted is every event after the session's pointer, its pass reads only
+ * those messages. */
+void recorder_note_event(struct recorder *r, int64_t sid, int64_t seq, bool maybe_command);
 
 /* Find what was left undone by an earlier run (append intents, events
  * stored but not yet processed) and note those sessions. */

@@ -1372,6 +1372,36 @@ int store_each_event_of_kind(struct store *s, int64_t sid, int64_t after_seq, co
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+int store_event_of_kind(struct store *s, int64_t seq, const char *json_kind,
+			int (*cb)(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json),
+			void *ud)
+{
+	sqlite3_stmt *st = take(s, "SELECT seq, kind, flags, CASE WHEN kind=?2 THEN json END FROM events WHERE seq=?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, json_kind, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		cb(ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+		   (uint32_t)sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3));
+	give_back(s, st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_count_events_after(struct store *s, int64_t sid, int64_t after_seq, int64_t *n)
+{
+	sqlite3_stmt *st = take(s, "SELECT count(*) FROM events WHERE session=?1 AND seq>?2");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, sid);
+	sqlite3_bind_int64(st, 2, after_seq);
+	int rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	give_back(s, st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
 int store_each_count(struct store *s, int (*cb)(void *ud, const char *provider, const char *type, int64_t n), void *ud)
 {
 	sqlite3_stmt *st;

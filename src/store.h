@@ -162,13 +162,20 @@ int store_get_session(struct store *s, int64_t sid,
 int store_each_event(struct store *s, int64_t sid, int64_t after_seq,
 		     int (*cb)(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json),
 		     void *ud);
-/* Counters, optionally for one provider. */
 /* store_each_event, with the JSON read only for events of kind json_kind
  * (NULL for the others): a scan for commands does not read back every
  * tool output of a long history. */
 int store_each_event_of_kind(struct store *s, int64_t sid, int64_t after_seq, const char *json_kind,
 			     int (*cb)(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json),
 			     void *ud);
+/* store_each_event_of_kind for the one event `seq` (nothing if absent). */
+int store_event_of_kind(struct store *s, int64_t seq, const char *json_kind,
+			int (*cb)(void *ud, int64_t seq, const char *kind, uint32_t flags, const char *json),
+			void *ud);
+/* How many events session sid has after after_seq, in *n (from its index,
+ * without reading the events). */
+int store_count_events_after(struct store *s, int64_t sid, int64_t after_seq, int64_t *n);
+/* Counters, optionally for one provider. */
 int store_each_count(struct store *s, int (*cb)(void *ud, const char *provider, const char *type, int64_t n), void *ud);
 /* Totals for status output. */
 int store_totals(struct store *s, int64_t *sessions, int64_t *events, int64_t *files);

@@ -214,6 +214,48 @@ START_TEST(only_live_human_text_runs_commands)
 }
 END_TEST
 
+/* The pass reads only the messages ingest said may hold a command when
+ * what it said is every event after the session's pointer, and every
+ * event when it is not (an event stored without a word: another writer,
+ * a resume): no command is ever missed. */
+START_TEST(what_ingest_says_spares_the_scan_but_never_a_command)
+{
+	struct fixture f;
+	setup(&f);
+	int64_t seq = add(&f, "message.user", KATO_EVENT_HUMAN, "hello there");
+	recorder_note_event(f.rec, f.sid, seq, false);
+	seq = add(&f, "message.assistant", 0, "hi");
+	recorder_note_event(f.rec, f.sid, seq, false);
+	seq = add(&f, "message.user", KATO_EVENT_HUMAN, "::init a.md");
+	recorder_note_event(f.rec, f.sid, seq, true);
+	recorder_note(f.rec, f.sid); /* a resume notes it too: no change */
+	ck_assert_int_eq(recorder_run(f.rec), 0);
+	ck_assert(exists(&f, "a.md"));
+	/* stored without a word, then one said: the pass reads every event */
+	add(&f, "message.user", KATO_EVENT_HUMAN, "::init b.md");
+	seq = add(&f, "message.assistant", 0, "ok");
+	recorder_note_event(f.rec, f.sid, seq, false);
+	ck_assert_int_eq(recorder_run(f.rec), 0);
+	ck_assert(exists(&f, "b.md"));
+	/* and after it, the said ones again */
+	seq = add(&f, "message.user", KATO_EVENT_HUMAN, "::init c.md");
+	recorder_note_event(f.rec, f.sid, seq, true);
+	seq = add(&f, "message.assistant", 0, "done");
+	recorder_note_event(f.rec, f.sid, seq, false);
+	ck_assert_int_eq(recorder_run(f.rec), 0);
+	ck_assert(exists(&f, "c.md"));
+	/* a command already run is not run again: c.md removed stays so */
+	char *p = note_path(&f, "c.md");
+	ck_assert_int_eq(unlink(p), 0);
+	seq = add(&f, "message.assistant", 0, "later");
+	recorder_note_event(f.rec, f.sid, seq, false);
+	ck_assert_int_eq(recorder_run(f.rec), 0);
+	ck_assert(!exists(&f, "c.md"));
+	free(p);
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(paths_outside_the_roots_are_denied)
 {
 	struct fixture f;
@@ -728,6 +770,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, init_record_stop_record);
 	tcase_add_test(tc, only_live_human_text_runs_commands);
+	tcase_add_test(tc, what_ingest_says_spares_the_scan_but_never_a_command);
 	tcase_add_test(tc, paths_outside_the_roots_are_denied);
 	tcase_add_test(tc, capture_never_overwrites_a_users_file);
 	tcase_add_test(tc, capture_then_continuation_and_export);
