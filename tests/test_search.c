@@ -85,16 +85,6 @@ static int count(struct store *s, const char *match, const char *provider, const
 	return r.n;
 }
 
-static int one_int(sqlite3 *db, const char *q)
-{
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* The index against the events: 0 when in step. FTS5's integrity check
  * (SQLite 3.40) checks the index itself but not that it holds what the
  * content view gives, so every word, at its place, is also compared with
@@ -115,9 +105,9 @@ static int integrity(const char *path)
 				   "CREATE VIRTUAL TABLE temp.fresh_words USING fts5vocab(temp, fresh, instance);",
 				   NULL, NULL, &msg) == SQLITE_OK,
 		      "%s", msg);
-	int fresh = one_int(db, "SELECT count(*) FROM temp.fresh_words");
-	if (one_int(db, "SELECT count(*) FROM temp.kept_words") != fresh ||
-	    one_int(db, "SELECT count(*) FROM (SELECT * FROM temp.kept_words EXCEPT SELECT * FROM temp.fresh_words)"))
+	int fresh = tu_db_int(db, "SELECT count(*) FROM temp.fresh_words");
+	if (tu_db_int(db, "SELECT count(*) FROM temp.kept_words") != fresh ||
+	    tu_db_int(db, "SELECT count(*) FROM (SELECT * FROM temp.kept_words EXCEPT SELECT * FROM temp.fresh_words)"))
 		rc = SQLITE_CORRUPT;
 	sqlite3_close(db);
 	return rc == SQLITE_OK ? 0 : -1;

@@ -231,29 +231,19 @@ END_TEST
 
 /* A new store gets STORE_PAGE_SIZE pages and a WAL limit in those pages;
  * a store made with SQLite's 4 KiB default keeps its pages and works. */
-static int db_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 START_TEST(page_size_of_new_and_old_stores)
 {
 	char *path;
 	struct store *s = open_tmp(&path);
-	ck_assert_int_eq(db_int(store_db(s), "PRAGMA page_size"), atoi(STORE_PAGE_SIZE));
+	ck_assert_int_eq(tu_db_int(store_db(s), "PRAGMA page_size"), atoi(STORE_PAGE_SIZE));
 	/* made without SQLite's syncs, used with them */
-	ck_assert_int_eq(db_int(store_db(s), "PRAGMA synchronous"), 1);
-	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
+	ck_assert_int_eq(tu_db_int(store_db(s), "PRAGMA synchronous"), 1);
+	ck_assert_int_eq(tu_db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
 	ck_assert_int_eq(store_bulk(s, true), 0);
 	/* bulk: the writer's own checkpoints are off, a thread makes them */
-	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), 0);
+	ck_assert_int_eq(tu_db_int(store_db(s), "PRAGMA wal_autocheckpoint"), 0);
 	ck_assert_int_eq(store_bulk(s, false), 0);
-	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
+	ck_assert_int_eq(tu_db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
 	store_close(s);
 	free(path);
 
@@ -270,8 +260,8 @@ START_TEST(page_size_of_new_and_old_stores)
 	sqlite3_close(db);
 	char *err = NULL;
 	ck_assert_msg(store_open(b.p, false, &s, &err) == 0, "%s", err);
-	ck_assert_int_eq(db_int(store_db(s), "PRAGMA page_size"), 4096);
-	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / 4096);
+	ck_assert_int_eq(tu_db_int(store_db(s), "PRAGMA page_size"), 4096);
+	ck_assert_int_eq(tu_db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / 4096);
 	int64_t sid, seq;
 	ck_assert_int_eq(store_session(s, "claude", "c1", &sid), 0);
 	struct fingerprint a = fp_of("a");
@@ -302,13 +292,13 @@ START_TEST(kill_during_creation_leaves_a_usable_store)
 		struct store *s;
 		char *err = NULL;
 		ck_assert_msg(store_open(b.p, false, &s, &err) == 0, "kill after %d us: %s", i * 100, err);
-		ck_assert_int_gt(db_int(store_db(s), "PRAGMA user_version"), 0);
+		ck_assert_int_gt(tu_db_int(store_db(s), "PRAGMA user_version"), 0);
 		sqlite3_stmt *st;
 		ck_assert_int_eq(sqlite3_prepare_v2(store_db(s), "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
 		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 		ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "ok");
 		sqlite3_finalize(st);
-		ck_assert_int_eq(db_int(store_db(s), "PRAGMA synchronous"), 1);
+		ck_assert_int_eq(tu_db_int(store_db(s), "PRAGMA synchronous"), 1);
 		store_close(s);
 		buf_free(&b);
 	}
@@ -434,7 +424,7 @@ START_TEST(group_commits)
 	ck_assert_int_eq(committed_events(path, "%lost%"), 0);
 	char *err = NULL;
 	ck_assert_msg(store_open(path, false, &s, &err) == 0, "%s", err);
-	ck_assert_int_eq(db_int(store_db(s), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
+	ck_assert_int_eq(tu_db_int(store_db(s), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
 	add_batch(s, sid, "lost", true); /* and it can be stored again */
 	ck_assert_int_eq(committed_events(path, "%lost%"), 1);
 	store_close(s);
@@ -467,7 +457,7 @@ START_TEST(bulk_checkpoints_on_a_thread)
 	ck_assert_int_ge(st.st_size, before + STORE_BULK_WAL_BYTES / 4);
 	ck_assert_int_eq(store_group(s, false), 0);
 	ck_assert_int_eq(store_bulk(s, false), 0);
-	ck_assert_int_eq(db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
+	ck_assert_int_eq(tu_db_int(store_db(s), "PRAGMA wal_autocheckpoint"), STORE_WAL_BYTES / atoi(STORE_PAGE_SIZE));
 	ck_assert_int_eq(committed_events(path, "%ck%"), rows);
 	sqlite3_stmt *ic;
 	ck_assert_int_eq(sqlite3_prepare_v2(store_db(s), "PRAGMA integrity_check", -1, &ic, NULL), SQLITE_OK);
@@ -520,7 +510,7 @@ START_TEST(bulk_checkpoints_on_a_thread)
 	ck_assert_msg(left >= done && left <= done + 8, "%d stored, %d reported committed", left, done);
 	char *err = NULL;
 	ck_assert_msg(store_open(path, false, &s, &err) == 0, "%s", err);
-	ck_assert_int_eq(db_int(store_db(s), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
+	ck_assert_int_eq(tu_db_int(store_db(s), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
 	store_close(s);
 	free(path);
 }
@@ -534,18 +524,18 @@ START_TEST(counts_follow_their_transaction)
 	struct store *s = open_tmp(&path);
 	const char *q = "SELECT coalesce(sum(n), -1) FROM counts WHERE provider = 'codex' AND type = 'token_count'";
 	ck_assert_int_eq(store_count(s, "codex", "token_count", 1), 0); /* no transaction: at once */
-	ck_assert_int_eq(db_int(store_db(s), q), 1);
+	ck_assert_int_eq(tu_db_int(store_db(s), q), 1);
 	ck_assert_int_eq(store_begin(s), 0);
 	for (int i = 0; i < 5; i++)
 		ck_assert_int_eq(store_count(s, "codex", "token_count", 1), 0);
 	ck_assert_int_eq(store_count(s, "codex", "turn_context", 2), 0);
 	ck_assert_int_eq(store_commit(s), 0);
-	ck_assert_int_eq(db_int(store_db(s), q), 6);
-	ck_assert_int_eq(db_int(store_db(s), "SELECT n FROM counts WHERE type = 'turn_context'"), 2);
+	ck_assert_int_eq(tu_db_int(store_db(s), q), 6);
+	ck_assert_int_eq(tu_db_int(store_db(s), "SELECT n FROM counts WHERE type = 'turn_context'"), 2);
 	ck_assert_int_eq(store_begin(s), 0);
 	ck_assert_int_eq(store_count(s, "codex", "token_count", 7), 0);
 	store_rollback(s);
-	ck_assert_int_eq(db_int(store_db(s), q), 6);
+	ck_assert_int_eq(tu_db_int(store_db(s), q), 6);
 	/* in a group: per batch, and those made between batches at the end */
 	ck_assert_int_eq(store_group(s, true), 0);
 	ck_assert_int_eq(store_begin(s), 0);
@@ -558,8 +548,8 @@ START_TEST(counts_follow_their_transaction)
 	ck_assert_int_eq(store_begin(s), 0); /* a batch undone after it does not undo it */
 	store_rollback(s);
 	ck_assert_int_eq(store_group(s, false), 0);
-	ck_assert_int_eq(db_int(store_db(s), q), 16);
-	ck_assert_int_eq(db_int(store_db(s), "SELECT n FROM counts WHERE provider = 'katod'"), 1);
+	ck_assert_int_eq(tu_db_int(store_db(s), q), 16);
+	ck_assert_int_eq(tu_db_int(store_db(s), "SELECT n FROM counts WHERE provider = 'katod'"), 1);
 	store_close(s);
 	free(path);
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,17 @@
 #ifndef TU_REQUIRE
 #define TU_REQUIRE(cond, ...) ck_assert_msg(cond, __VA_ARGS__)
 #endif
+
+/* The integer in the first column of the first row of sql on db. */
+static inline int tu_db_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	TU_REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+	TU_REQUIRE(sqlite3_step(st) == SQLITE_ROW, "%s: no row", sql);
+	int v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
 
 /* $top_srcdir/<rel> (make check exports top_srcdir). */
 static inline char *tu_src(const char *rel)
