@@ -475,7 +475,9 @@ int store_open(const char *path, bool readonly, struct store **out, char **err)
 		 * (fresh_done): its header is then durable, and a schema lost
 		 * with the WAL in a power cut is made again at the next start
 		 * (user_version 0). A crash of katod itself loses nothing
-		 * with synchronous=OFF. */
+		 * with synchronous=OFF; a power cut in the milliseconds before
+		 * that sync may leave a file that is not a database yet, which
+		 * katod refuses with its reason (it holds nothing). */
 		if (exec(s, version == 0 ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=NORMAL") < 0 ||
 		    exec(s, "PRAGMA journal_mode=WAL") < 0 || exec(s, "PRAGMA foreign_keys=ON") < 0 ||
 		    wal_limit(s, STORE_WAL_BYTES) < 0) {
