@@ -114,6 +114,17 @@ static bool parse_iso(const char *p, struct tm *tm, long *off, int *ms, bool *lo
 	return true;
 }
 
+int cli_parse_count(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end || errno || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int cli_parse_since(const char *s, time_t now, char out[32])
 {
 	if (!s || !*s)

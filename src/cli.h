@@ -24,6 +24,11 @@ int cli_open_store(bool readonly, struct store **s);
  * (YYYY-MM-DDTHH:MM:SS.mmmZ, UTC) into out. 0, or -1 if not a date. */
 int cli_parse_since(const char *s, time_t now, char out[32]);
 
+/* A count given on the command line (-n N): a decimal number from min to
+ * max into *out. 0, or -1 for anything else (empty, not a number, out of
+ * range). */
+int cli_parse_count(const char *s, long min, long max, long *out);
+
 /* An event timestamp (ISO, UTC) as local "YYYY-MM-DD HH:MM"; "-" when
  * absent, the text itself when it does not parse. */
 void cli_local_time(const char *ts, struct buf *out);

@@ -569,14 +569,11 @@ int kato_logs(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "fn:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fol = true; break;
-		case 'n': {
-			char *end;
-			n = strtol(optarg, &end, 10);
-			if (*end || n < 0 || n > 10000000)
+		case 'n':
+			if (cli_parse_count(optarg, 0, 10000000, &n) < 0)
 				return usage(kato_logs_help, "-n needs a number from 0 to 10000000, got", optarg);
 			narg = optarg;
 			break;
-		}
 		case 'h': fputs(kato_logs_help, stdout); return 0;
 		default: return usage(kato_logs_help, "invalid option", NULL);
 		}
@@ -773,13 +770,10 @@ int kato_status(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
-		case 'n': {
-			char *end;
-			limit = strtol(optarg, &end, 10);
-			if (*end || limit < 0 || limit > 100000)
+		case 'n':
+			if (cli_parse_count(optarg, 0, 100000, &limit) < 0)
 				return usage(kato_status_help, "-n needs a number from 0 to 100000, got", optarg);
 			break;
-		}
 		case 'h': fputs(kato_status_help, stdout); return 0;
 		default: return usage(kato_status_help, "invalid option for status", NULL);
 		}

@@ -201,9 +201,8 @@ int kato_search(int argc, char **argv)
 		case 'r': q.rank = true; break;
 		case 'S': session = optarg; break;
 		case 'n': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*end || end == optarg || n < 1 || n > 100000)
+			long n;
+			if (cli_parse_count(optarg, 1, 100000, &n) < 0)
 				return usage("-n needs a number from 1 to 100000, got", optarg);
 			q.limit = (int)n;
 			break;

@@ -137,13 +137,10 @@ int kato_sessions(int argc, char **argv)
 			f.since = since;
 			break;
 		case 'C': cwd = optarg; break;
-		case 'n': {
-			char *end;
-			limit = strtol(optarg, &end, 10);
-			if (*end || end == optarg || limit < 1 || limit > 10000000)
-				return usage("-n needs a positive number, got", optarg);
+		case 'n':
+			if (cli_parse_count(optarg, 1, 10000000, &limit) < 0)
+				return usage("-n needs a number from 1 to 10000000, got", optarg);
 			break;
-		}
 		case 'j': f.json = true; break;
 		case 'h': fputs(kato_sessions_help, stdout); return 0;
 		default: return usage("invalid option; see kato sessions --help", NULL);

@@ -44,6 +44,24 @@ START_TEST(dates)
 }
 END_TEST
 
+/* -n N: a number in range, nothing else (an empty -n "" was taken as 0
+ * by kato logs and kato status). */
+START_TEST(counts)
+{
+	long v = -7;
+	ck_assert_int_eq(cli_parse_count("20", 1, 100, &v), 0);
+	ck_assert_int_eq(v, 20);
+	ck_assert_int_eq(cli_parse_count("0", 0, 100, &v), 0);
+	ck_assert_int_eq(v, 0);
+	static const char *const bad[] = {"", "x", "3x", "0", "101", "-1", "99999999999999999999", "1.5"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		v = -7;
+		ck_assert_msg(cli_parse_count(bad[i], 1, 100, &v) == -1, "took \"%s\"", bad[i]);
+		ck_assert_int_eq(v, -7);
+	}
+}
+END_TEST
+
 START_TEST(local_time)
 {
 	setenv("TZ", "UTC", 1);
@@ -173,6 +191,7 @@ static Suite *make_suite(void)
 	Suite *s = suite_create("cli");
 	TCase *tc = tcase_create("cli");
 	tcase_add_test(tc, dates);
+	tcase_add_test(tc, counts);
 	tcase_add_test(tc, local_time);
 	tcase_add_test(tc, widths_and_cutting);
 	tcase_add_test(tc, clean_line);
