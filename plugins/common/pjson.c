@@ -582,6 +582,23 @@ static bool skip_number(const char *s, size_t n, size_t *i)
 	return true;
 }
 
+/* After a member or an element, at s[*k]: past a ',' and the blanks
+ * after it (1: another follows), or past `close` (0: the last one); -1
+ * for anything else. */
+static int next_item(const char *s, size_t n, size_t *k, char close)
+{
+	size_t j = skip_ws(s, n, *k);
+	if (j < n && s[j] == ',') {
+		*k = skip_ws(s, n, j + 1);
+		return 1;
+	}
+	if (j < n && s[j] == close) {
+		*k = j + 1;
+		return 0;
+	}
+	return -1;
+}
+
 /* Past the JSON value at s[*i] (after blanks), if it is plain JSON
  * (RFC 8259, object keys without escapes, nesting below LEAN_DEPTH):
  * json-c then accepts it too. false for anything else, which json-c may
@@ -619,16 +636,11 @@ static bool skip_value(const char *s, size_t n, size_t *i, int depth)
 			}
 			if (!skip_value(s, n, &k, depth + 1))
 				return false;
-			k = skip_ws(s, n, k);
-			if (k < n && s[k] == ',') {
-				k = skip_ws(s, n, k + 1);
-				continue;
-			}
-			if (k < n && s[k] == close) {
-				k++;
+			int next = next_item(s, n, &k, close);
+			if (next < 0)
+				return false;
+			if (!next)
 				break;
-			}
-			return false;
 		}
 		break;
 	}
@@ -667,10 +679,14 @@ struct build {
 	size_t n;
 	char *tmp;
 	size_t cap;
+	char small[128]; /* keys and numbers: no malloc per line */
 };
 
+/* n bytes of room, each use done with before the next */
 static char *room(struct build *b, size_t n)
 {
+	if (n <= sizeof b->small)
+		return b->small;
 	if (n > b->cap) {
 		char *p = realloc(b->tmp, n);
 		if (!p)
@@ -766,17 +782,14 @@ static bool build_array(struct build *b, size_t *i, int depth, const struct pj_u
 			json_object_put(v);
 			return false;
 		}
-		k = skip_ws(s, n, k);
-		if (k < n && s[k] == ',') {
-			k = skip_ws(s, n, k + 1);
-			continue;
-		}
-		if (k < n && s[k] == ']') {
+		int next = next_item(s, n, &k, ']');
+		if (next < 0)
+			return false;
+		if (!next) {
 			json_object_array_shrink(*out, 0); /* as json-c's tokener does */
-			*i = k + 1;
+			*i = k;
 			return true;
 		}
-		return false;
 	}
 }
 
@@ -848,16 +861,13 @@ static bool build_object(struct build *b, size_t *i, int depth, const struct pj_
 				return false;
 			}
 		}
-		k = skip_ws(s, n, k);
-		if (k < n && s[k] == ',') {
-			k = skip_ws(s, n, k + 1);
-			continue;
-		}
-		if (k < n && s[k] == '}') {
-			*i = k + 1;
+		int next = next_item(s, n, &k, '}');
+		if (next < 0)
+			return false;
+		if (!next) {
+			*i = k;
 			return true;
 		}
-		return false;
 	}
 }
 
@@ -908,7 +918,7 @@ static struct json_object *build_text(struct json_tokener **tok, const char *s, 
 {
 	if (n > INT_MAX - 1)
 		return NULL; /* as json-c, which takes an int */
-	struct build b = {s, n, NULL, 0};
+	struct build b = {.s = s, .n = n};
 	struct json_object *o = NULL;
 	/* an object, an array or a string: json-c, as pj_parse calls it,
 	 * refuses a number or true/false alone */
